@@ -1,0 +1,17 @@
+"""Snakemake script of rules propagate_distances and propagate_widths: random-init propagation
+of the evaluation subset, per-layer statistics of every width in params.widths."""
+
+import pandas as pd
+
+from separability.data import load_prepared
+from separability.propagation import data_statistics
+from separability.workflow import rule_log, set_threads, write_table
+
+with rule_log(snakemake.log[0]) as log:  # noqa: F821
+    set_threads(snakemake.threads)  # noqa: F821
+    p, w = snakemake.params, snakemake.wildcards  # noqa: F821
+    data = load_prepared(snakemake.input[0])  # noqa: F821
+    tables = [data_statistics(w.arch, data["x_eval"], data["y_eval"], width, p.depth,
+                              int(w.seed), **p.init) for width in p.widths]
+    write_table(pd.concat(tables, ignore_index=True), snakemake.output[0])  # noqa: F821
+    log.info("%s seed %s: %d layers x %d widths", w.arch, w.seed, p.depth + 1, len(p.widths))

@@ -1,0 +1,13 @@
+"""Snakemake script of rule propagate_pairs: controlled input pairs through random blocks."""
+
+from separability.propagation import pair_statistics
+from separability.workflow import rule_log, set_threads, write_table
+
+with rule_log(snakemake.log[0]) as log:  # noqa: F821
+    set_threads(snakemake.threads)  # noqa: F821
+    p, w = snakemake.params, snakemake.wildcards  # noqa: F821
+    table = pair_statistics(w.arch, p.width, p.depth, int(w.seed), p.angles, p.pairs_per_angle,
+                            s_w=p.init["s_w"], s_v=p.init["s_v"], bn_eps=p.init["bn_eps"],
+                            bn_centering=False)
+    write_table(table, snakemake.output[0])  # noqa: F821
+    log.info("%s seed %s: %d layers", w.arch, w.seed, p.depth + 1)

@@ -1,0 +1,111 @@
+"""The three architectures of SPEC "Architectures" as torch modules, with the paper's init.
+
+Input layer h0 = A x (linear); blocks
+  mlp:       h' = relu(W h)
+  resnet:    h' = h + V relu(W h)
+  resnet_bn: h' = h + V relu(BN(W h))
+W, V ~ N(0, s / N) per fan-in, biases zero (trainable in training), BN gamma 1 beta 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from separability.theory import check_architecture
+
+
+class VarianceNorm(nn.Module):
+    """Variance-only batch normalisation in its large-batch limit (SPEC, `bn_centering: false`):
+    no centering, and the per-unit second moment over the batch replaced by its mean over the
+    units, i.e. u / sqrt(mean(u^2) + eps) with one scalar for the whole batch. This is the BN
+    of the scalar theory (C = K / mean diag K) and keeps it exact at finite width."""
+
+    def __init__(self, eps: float = 1e-5):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, u: torch.Tensor) -> torch.Tensor:
+        """Return u / sqrt(mean(u^2) + eps), the mean over batch and units."""
+        return u * torch.rsqrt(u.square().mean() + self.eps)
+
+
+class Block(nn.Module):
+    """One hidden block of width N for ``arch`` (see module docstring).
+
+    ``out_scale`` divides the block's output (1 by default); SPEC's trainable `resnet` uses
+    sqrt(1 + s_w s_v / 2), which changes no angle or ratio at initialisation.
+    """
+
+    def __init__(self, arch: str, width: int, bn_eps: float = 1e-5, bn_centering: bool = True,
+                 out_scale: float = 1.0):
+        super().__init__()
+        self.arch = check_architecture(arch)
+        self.w = nn.Linear(width, width)
+        self.v = None if arch == "mlp" else nn.Linear(width, width)
+        if arch != "resnet_bn":
+            self.norm = nn.Identity()
+        elif bn_centering:
+            self.norm = nn.BatchNorm1d(width, eps=bn_eps)
+        else:
+            self.norm = VarianceNorm(bn_eps)
+        self.out_scale = out_scale
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        """Apply the block to a batch of features h (batch x N)."""
+        branch = torch.relu(self.norm(self.w(h)))
+        if self.v is None:
+            return branch
+        out = h + self.v(branch)
+        return out if self.out_scale == 1.0 else out / self.out_scale
+
+
+class SeparabilityNet(nn.Module):
+    """Input layer, ``depth`` blocks of width N and, if ``n_classes`` is given, a linear head."""
+
+    def __init__(self, arch: str, in_dim: int, width: int, depth: int, n_classes: int | None = None,
+                 s_in: float = 1.0, s_w: float = 2.0, s_v: float = 2.0, bn_eps: float = 1e-5,
+                 bn_centering: bool = True, resnet_rescale: bool = False):
+        super().__init__()
+        check_architecture(arch)
+        self.arch, self.width, self.depth = arch, width, depth
+        self.scales = {"s_in": s_in, "s_w": s_w, "s_v": s_v}
+        out_scale = math.sqrt(1.0 + s_w * s_v / 2.0) if arch == "resnet" and resnet_rescale else 1.0
+        self.input = nn.Linear(in_dim, width)
+        self.blocks = nn.ModuleList(
+            Block(arch, width, bn_eps, bn_centering, out_scale) for _ in range(depth)
+        )
+        self.head = nn.Linear(width, n_classes) if n_classes else None
+
+    def initialise(self, seed: int) -> "SeparabilityNet":
+        """Draw the paper's Gaussian weights from ``seed``: A ~ N(0, s_in / D), W ~ N(0, s_w / N),
+        V ~ N(0, s_v / N); the head as PyTorch's default for a linear layer; all biases zero."""
+        generator = torch.Generator().manual_seed(seed)
+
+        def gaussian(layer: nn.Linear, variance: float) -> None:
+            std = math.sqrt(variance / layer.in_features)
+            with torch.no_grad():
+                layer.weight.copy_(torch.randn(layer.weight.shape, generator=generator) * std)
+                layer.bias.zero_()
+
+        gaussian(self.input, self.scales["s_in"])
+        for block in self.blocks:
+            gaussian(block.w, self.scales["s_w"])
+            if block.v is not None:
+                gaussian(block.v, self.scales["s_v"])
+        if self.head is not None:
+            gaussian(self.head, 1.0 / 3.0)  # variance 1/(3 fan_in): PyTorch's uniform default
+        return self
+
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        """Last hidden layer h_L of a batch of inputs."""
+        h = self.input(x)
+        for block in self.blocks:
+            h = block(h)
+        return h
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits of the head on h_L."""
+        return self.head(self.hidden(x))

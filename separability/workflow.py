@@ -1,0 +1,53 @@
+"""Small helpers shared by the thin Snakemake scripts: logging to the rule's log file, tidy
+tables on disk, thread settings. Nothing here reads config.yaml."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+
+@contextlib.contextmanager
+def rule_log(path: str | Path | None) -> Iterator[logging.Logger]:
+    """Send stdout, stderr (tqdm bars, warnings, tracebacks) and a logger to the rule's log."""
+    if path is None:
+        yield logging.getLogger("separability")
+        return
+    with open(path, "w", buffering=1) as stream, contextlib.redirect_stderr(stream), \
+            contextlib.redirect_stdout(stream):
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger = logging.getLogger("separability")
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+        try:
+            yield logger
+        except BaseException:
+            logger.exception("rule failed")
+            raise
+        finally:
+            logger.removeHandler(handler)
+
+
+def set_threads(threads: int) -> None:
+    """Use ``threads`` CPU threads for torch (Snakemake's ``threads:`` of the rule)."""
+    import torch
+
+    torch.set_num_threads(max(1, int(threads)))
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> None:
+    """Write a tidy table as tab-separated text with full float precision."""
+    table.to_csv(path, sep="\t", index=False, float_format="%.17g")
+
+
+def read_tables(paths: Sequence[str | Path]) -> pd.DataFrame:
+    """Read and stack tidy tables written by ``write_table``."""
+    if not paths:
+        raise ValueError("no tables to read")
+    return pd.concat([pd.read_csv(path, sep="\t") for path in paths], ignore_index=True)

@@ -1,0 +1,137 @@
+def simulation_tables(kind):
+    """Input function: every seed's propagation table of one kind for the data set."""
+    return lambda wildcards: expand(
+        "results/{dataset}/propagation/{kind}/{arch}_seed{seed}.tsv",
+        dataset=wildcards.dataset,
+        kind=kind,
+        arch=ARCHITECTURES,
+        seed=SEEDS,
+    )
+
+
+def theory_tables(wildcards):
+    """Input function: the Gram-recursion theory tables of the data set."""
+    return expand(
+        "results/{dataset}/theory/gram_{arch}.tsv",
+        dataset=wildcards.dataset,
+        arch=ARCHITECTURES,
+    )
+
+
+PAIR_TABLES = expand("results/pairs/{arch}_seed{seed}.tsv", arch=ARCHITECTURES, seed=SEEDS)
+
+
+localrules:
+    plot_distances,
+    plot_ratio,
+    plot_angle_decay,
+    plot_angle_maps,
+    plot_width,
+
+
+rule plot_distances:
+    input:
+        simulation=simulation_tables("distance"),
+        theory=theory_tables,
+    output:
+        pdf=report(
+            "figures/{dataset}/fig1_distances.pdf",
+            caption="../report/fig1_distances.rst",
+            category="Random initialisation",
+            subcategory="{dataset}",
+        ),
+        png="figures/{dataset}/fig1_distances.png",
+    params:
+        dpi=config["figures"]["dpi"],
+    log:
+        "logs/plot_distances/{dataset}.log",
+    conda:
+        ENV
+    script:
+        "../../scripts/plot_distances.py"
+
+
+rule plot_ratio:
+    input:
+        simulation=simulation_tables("distance"),
+        theory=theory_tables,
+    output:
+        pdf=report(
+            "figures/{dataset}/fig2_ratio.pdf",
+            caption="../report/fig2_ratio.rst",
+            category="Random initialisation",
+            subcategory="{dataset}",
+        ),
+        png="figures/{dataset}/fig2_ratio.png",
+    params:
+        dpi=config["figures"]["dpi"],
+    log:
+        "logs/plot_ratio/{dataset}.log",
+    conda:
+        ENV
+    script:
+        "../../scripts/plot_ratio.py"
+
+
+rule plot_angle_decay:
+    input:
+        pairs=PAIR_TABLES,
+        scalar="results/theory/scalar.tsv",
+    output:
+        pdf=report(
+            "figures/fig3_angle_decay.pdf",
+            caption="../report/fig3_angle_decay.rst",
+            category="Angles",
+        ),
+        png="figures/fig3_angle_decay.png",
+    params:
+        dpi=config["figures"]["dpi"],
+    log:
+        "logs/plot_angle_decay.log",
+    conda:
+        ENV
+    script:
+        "../../scripts/plot_angle_decay.py"
+
+
+rule plot_angle_maps:
+    input:
+        pairs=PAIR_TABLES,
+    output:
+        pdf=report(
+            "figures/fig4_angle_maps.pdf",
+            caption="../report/fig4_angle_maps.rst",
+            category="Angles",
+        ),
+        png="figures/fig4_angle_maps.png",
+    params:
+        dpi=config["figures"]["dpi"],
+        init=config["init"],
+    log:
+        "logs/plot_angle_maps.log",
+    conda:
+        ENV
+    script:
+        "../../scripts/plot_angle_maps.py"
+
+
+rule plot_width:
+    input:
+        simulation=simulation_tables("width"),
+        theory=theory_tables,
+    output:
+        pdf=report(
+            "figures/{dataset}/fig7_width.pdf",
+            caption="../report/fig7_width.rst",
+            category="Finite width",
+            subcategory="{dataset}",
+        ),
+        png="figures/{dataset}/fig7_width.png",
+    params:
+        dpi=config["figures"]["dpi"],
+    log:
+        "logs/plot_width/{dataset}.log",
+    conda:
+        ENV
+    script:
+        "../../scripts/plot_width.py"

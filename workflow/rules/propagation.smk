@@ -1,0 +1,57 @@
+rule propagate_distances:
+    input:
+        "results/{dataset}/data.npz",
+    output:
+        "results/{dataset}/propagation/distance/{arch}_seed{seed}.tsv",
+    params:
+        widths=[config["propagation"]["width"]],
+        depth=config["propagation"]["depth"],
+        init=config["init"],
+    threads: config["propagation"]["threads"]
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    log:
+        "logs/propagate_distances/{dataset}/{arch}_seed{seed}.log",
+    benchmark:
+        "benchmarks/propagate_distances/{dataset}/{arch}_seed{seed}.tsv"
+    conda:
+        ENV
+    script:
+        "../../scripts/propagate_distances.py"
+
+
+use rule propagate_distances as propagate_widths with:
+    output:
+        "results/{dataset}/propagation/width/{arch}_seed{seed}.tsv",
+    params:
+        widths=config["propagation"]["widths"],
+        depth=config["propagation"]["width_depth"],
+        init=config["init"],
+    log:
+        "logs/propagate_widths/{dataset}/{arch}_seed{seed}.log",
+    benchmark:
+        "benchmarks/propagate_widths/{dataset}/{arch}_seed{seed}.tsv"
+
+
+rule propagate_pairs:
+    output:
+        "results/pairs/{arch}_seed{seed}.tsv",
+    params:
+        width=config["propagation"]["width"],
+        depth=config["propagation"]["angle_depth"],
+        angles=config["propagation"]["pair_angles"],
+        pairs_per_angle=config["propagation"]["pairs_per_angle"],
+        init=config["init"],
+    threads: config["propagation"]["threads"]
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    log:
+        "logs/propagate_pairs/{arch}_seed{seed}.log",
+    benchmark:
+        "benchmarks/propagate_pairs/{arch}_seed{seed}.tsv"
+    conda:
+        ENV
+    script:
+        "../../scripts/propagate_pairs.py"
