@@ -148,7 +148,7 @@ def angle_decay_figure(pairs: pd.DataFrame, scalar: pd.DataFrame) -> plt.Figure:
                xlabel="layer $l$", ylabel=r"angle $\theta_l$ (rad)")
     axes[0].set_title("log-log axes")
     axes[1].set_title("semi-log axes")
-    axes[1].set_xlim(0, 1000)
+    axes[1].set_xlim(0, int(pairs.layer.max()))
     notes = []
     for arch in architectures:
         for winner, _ in window_fits(scalar, arch, angle0):
