@@ -17,6 +17,12 @@ from torch import nn
 from separability.theory import check_architecture
 
 
+def linear(in_features: int, out_features: int) -> nn.Linear:
+    """A linear layer whose parameters are left uninitialised (``SeparabilityNet.initialise``
+    draws them), sparing PyTorch's default init of thousands of layers."""
+    return nn.utils.skip_init(nn.Linear, in_features, out_features)
+
+
 class VarianceNorm(nn.Module):
     """Variance-only batch normalisation in its large-batch limit (SPEC, `bn_centering: false`):
     no centering, and the per-unit second moment over the batch replaced by its mean over the
@@ -43,8 +49,8 @@ class Block(nn.Module):
                  out_scale: float = 1.0):
         super().__init__()
         self.arch = check_architecture(arch)
-        self.w = nn.Linear(width, width)
-        self.v = None if arch == "mlp" else nn.Linear(width, width)
+        self.w = linear(width, width)
+        self.v = None if arch == "mlp" else linear(width, width)
         if arch != "resnet_bn":
             self.norm = nn.Identity()
         elif bn_centering:
@@ -63,7 +69,8 @@ class Block(nn.Module):
 
 
 class SeparabilityNet(nn.Module):
-    """Input layer, ``depth`` blocks of width N and, if ``n_classes`` is given, a linear head."""
+    """Input layer, ``depth`` blocks of width N and, if ``n_classes`` is given, a linear head.
+    Call ``initialise(seed)`` before use: the constructor leaves the weights undrawn."""
 
     def __init__(self, arch: str, in_dim: int, width: int, depth: int, n_classes: int | None = None,
                  s_in: float = 1.0, s_w: float = 2.0, s_v: float = 2.0, bn_eps: float = 1e-5,
@@ -73,11 +80,11 @@ class SeparabilityNet(nn.Module):
         self.arch, self.width, self.depth = arch, width, depth
         self.scales = {"s_in": s_in, "s_w": s_w, "s_v": s_v}
         out_scale = math.sqrt(1.0 + s_w * s_v / 2.0) if arch == "resnet" and resnet_rescale else 1.0
-        self.input = nn.Linear(in_dim, width)
+        self.input = linear(in_dim, width)
         self.blocks = nn.ModuleList(
             Block(arch, width, bn_eps, bn_centering, out_scale) for _ in range(depth)
         )
-        self.head = nn.Linear(width, n_classes) if n_classes else None
+        self.head = linear(width, n_classes) if n_classes else None
 
     def initialise(self, seed: int) -> "SeparabilityNet":
         """Draw the paper's Gaussian weights from ``seed``: A ~ N(0, s_in / D), W ~ N(0, s_w / N),

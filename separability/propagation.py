@@ -29,9 +29,9 @@ def propagate(model: SeparabilityNet, h0: torch.Tensor) -> Iterator[tuple[int, t
         yield 0, h, log_scale
         for layer, block in enumerate(model.blocks, start=1):
             h = block(h)
-            if rescale:
-                mean_square = float(h.double().square().mean())
-                h = h / math.sqrt(mean_square)
+            if rescale:  # any positive scalar will do: its log is carried exactly
+                mean_square = float(h.square().mean())
+                h.mul_(1.0 / math.sqrt(mean_square))
                 log_scale += math.log(mean_square)
             yield layer, h, log_scale
 

@@ -1,6 +1,3 @@
-import os
-import sys
-
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
@@ -9,12 +6,7 @@ min_version("9.0")
 
 validate(config, "../schemas/config.schema.yaml")
 
-# Jobs import the package from this checkout whatever environment runs them (venv, conda, SLURM).
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    filter(None, [workflow.basedir, os.environ.get("PYTHONPATH")])
-)
-
-sys.path.insert(0, workflow.basedir)
+# The package is installed in the environment that runs snakemake and its jobs (README).
 from separability.vision import VISION_DATASETS, missing_files
 
 DATASETS = config["datasets"]
@@ -34,7 +26,11 @@ def check_vision_files():
     if config["download"]:
         return
     for dataset in DATASETS:
-        missing = missing_files(dataset, config["data_dir"]) if dataset in VISION_DATASETS else []
+        missing = (
+            missing_files(dataset, config["data_dir"])
+            if dataset in VISION_DATASETS
+            else []
+        )
         if missing:
             listing = "\n  ".join(str(path) for path in missing)
             raise WorkflowError(
@@ -64,5 +60,32 @@ def all_figures():
         + figure_files("fig2_ratio")
         + figure_files("fig3_angle_decay", per_dataset=False)
         + figure_files("fig4_angle_maps", per_dataset=False)
+        + figure_files("fig5_trained_ratio")
+        + figure_files("fig6_accuracy")
         + figure_files("fig7_width")
     )
+
+
+def simulation_tables(kind):
+    """Input function: every seed's propagation table of one kind for the data set."""
+    return lambda wildcards: expand(
+        "results/{dataset}/propagation/{kind}/{arch}_seed{seed}.tsv",
+        dataset=wildcards.dataset,
+        kind=kind,
+        arch=ARCHITECTURES,
+        seed=SEEDS,
+    )
+
+
+def theory_tables(wildcards):
+    """Input function: the Gram-recursion theory tables of the data set."""
+    return expand(
+        "results/{dataset}/theory/gram_{arch}.tsv",
+        dataset=wildcards.dataset,
+        arch=ARCHITECTURES,
+    )
+
+
+PAIR_TABLES = expand(
+    "results/pairs/{arch}_seed{seed}.tsv", arch=ARCHITECTURES, seed=SEEDS
+)

@@ -1,6 +1,12 @@
 rule prepare_data:
     output:
         "results/{dataset}/data.npz",
+    log:
+        "logs/prepare_data/{dataset}.log",
+    benchmark:
+        "benchmarks/prepare_data/{dataset}.tsv"
+    conda:
+        ENV
     params:
         split=lambda wildcards: {
             key: value for key, value in config["data"].items() if key != "synthetic"
@@ -10,11 +16,5 @@ rule prepare_data:
         ),
         data_dir=config["data_dir"],
         download=config["download"],
-    log:
-        "logs/prepare_data/{dataset}.log",
-    benchmark:
-        "benchmarks/prepare_data/{dataset}.tsv"
-    conda:
-        ENV
     script:
         "../../scripts/prepare_data.py"

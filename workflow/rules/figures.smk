@@ -1,26 +1,3 @@
-def simulation_tables(kind):
-    """Input function: every seed's propagation table of one kind for the data set."""
-    return lambda wildcards: expand(
-        "results/{dataset}/propagation/{kind}/{arch}_seed{seed}.tsv",
-        dataset=wildcards.dataset,
-        kind=kind,
-        arch=ARCHITECTURES,
-        seed=SEEDS,
-    )
-
-
-def theory_tables(wildcards):
-    """Input function: the Gram-recursion theory tables of the data set."""
-    return expand(
-        "results/{dataset}/theory/gram_{arch}.tsv",
-        dataset=wildcards.dataset,
-        arch=ARCHITECTURES,
-    )
-
-
-PAIR_TABLES = expand("results/pairs/{arch}_seed{seed}.tsv", arch=ARCHITECTURES, seed=SEEDS)
-
-
 localrules:
     plot_distances,
     plot_ratio,
@@ -41,12 +18,12 @@ rule plot_distances:
             subcategory="{dataset}",
         ),
         png="figures/{dataset}/fig1_distances.png",
-    params:
-        dpi=config["figures"]["dpi"],
     log:
         "logs/plot_distances/{dataset}.log",
     conda:
         ENV
+    params:
+        dpi=config["figures"]["dpi"],
     script:
         "../../scripts/plot_distances.py"
 
@@ -63,12 +40,12 @@ rule plot_ratio:
             subcategory="{dataset}",
         ),
         png="figures/{dataset}/fig2_ratio.png",
-    params:
-        dpi=config["figures"]["dpi"],
     log:
         "logs/plot_ratio/{dataset}.log",
     conda:
         ENV
+    params:
+        dpi=config["figures"]["dpi"],
     script:
         "../../scripts/plot_ratio.py"
 
@@ -84,12 +61,12 @@ rule plot_angle_decay:
             category="Angles",
         ),
         png="figures/fig3_angle_decay.png",
-    params:
-        dpi=config["figures"]["dpi"],
     log:
         "logs/plot_angle_decay.log",
     conda:
         ENV
+    params:
+        dpi=config["figures"]["dpi"],
     script:
         "../../scripts/plot_angle_decay.py"
 
@@ -104,13 +81,13 @@ rule plot_angle_maps:
             category="Angles",
         ),
         png="figures/fig4_angle_maps.png",
-    params:
-        dpi=config["figures"]["dpi"],
-        init=config["init"],
     log:
         "logs/plot_angle_maps.log",
     conda:
         ENV
+    params:
+        dpi=config["figures"]["dpi"],
+        init=config["init"],
     script:
         "../../scripts/plot_angle_maps.py"
 
@@ -127,11 +104,11 @@ rule plot_width:
             subcategory="{dataset}",
         ),
         png="figures/{dataset}/fig7_width.png",
-    params:
-        dpi=config["figures"]["dpi"],
     log:
         "logs/plot_width/{dataset}.log",
     conda:
         ENV
+    params:
+        dpi=config["figures"]["dpi"],
     script:
         "../../scripts/plot_width.py"

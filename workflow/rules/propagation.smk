@@ -3,20 +3,20 @@ rule propagate_distances:
         "results/{dataset}/data.npz",
     output:
         "results/{dataset}/propagation/distance/{arch}_seed{seed}.tsv",
-    params:
-        widths=[config["propagation"]["width"]],
-        depth=config["propagation"]["depth"],
-        init=config["init"],
-    threads: config["propagation"]["threads"]
-    resources:
-        mem_mb=2000,
-        runtime=30,
     log:
         "logs/propagate_distances/{dataset}/{arch}_seed{seed}.log",
     benchmark:
         "benchmarks/propagate_distances/{dataset}/{arch}_seed{seed}.tsv"
     conda:
         ENV
+    threads: config["propagation"]["threads"]
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        widths=[config["propagation"]["width"]],
+        depth=config["propagation"]["depth"],
+        init=config["init"],
     script:
         "../../scripts/propagate_distances.py"
 
@@ -24,34 +24,51 @@ rule propagate_distances:
 use rule propagate_distances as propagate_widths with:
     output:
         "results/{dataset}/propagation/width/{arch}_seed{seed}.tsv",
-    params:
-        widths=config["propagation"]["widths"],
-        depth=config["propagation"]["width_depth"],
-        init=config["init"],
     log:
         "logs/propagate_widths/{dataset}/{arch}_seed{seed}.log",
     benchmark:
         "benchmarks/propagate_widths/{dataset}/{arch}_seed{seed}.tsv"
+    params:
+        widths=config["propagation"]["widths"],
+        depth=config["propagation"]["width_depth"],
+        init=config["init"],
 
 
 rule propagate_pairs:
     output:
         "results/pairs/{arch}_seed{seed}.tsv",
-    params:
-        width=config["propagation"]["width"],
-        depth=config["propagation"]["angle_depth"],
-        angles=config["propagation"]["pair_angles"],
-        pairs_per_angle=config["propagation"]["pairs_per_angle"],
-        init=config["init"],
-    threads: config["propagation"]["threads"]
-    resources:
-        mem_mb=2000,
-        runtime=30,
     log:
         "logs/propagate_pairs/{arch}_seed{seed}.log",
     benchmark:
         "benchmarks/propagate_pairs/{arch}_seed{seed}.tsv"
     conda:
         ENV
+    threads: config["propagation"]["threads"]
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        width=config["propagation"]["width"],
+        depth=config["propagation"]["angle_depth"],
+        angles=config["propagation"]["pair_angles"],
+        pairs_per_angle=config["propagation"]["pairs_per_angle"],
+        init=config["init"],
     script:
         "../../scripts/propagate_pairs.py"
+
+
+rule benchmark_propagation:
+    output:
+        "results/benchmarks/propagation_throughput.tsv",
+    params:
+        architectures=ARCHITECTURES,
+        n=config["data"]["eval_size"],
+        width=config["propagation"]["width"],
+        depth=100,
+    threads: config["propagation"]["threads"]
+    log:
+        "logs/benchmark_propagation.log",
+    conda:
+        ENV
+    script:
+        "../../scripts/benchmark_propagation.py"

@@ -3,18 +3,18 @@ rule theory_gram:
         "results/{dataset}/data.npz",
     output:
         "results/{dataset}/theory/gram_{arch}.tsv",
-    params:
-        depth=max(config["propagation"]["depth"], config["propagation"]["width_depth"]),
-        init=config["init"],
-    resources:
-        mem_mb=2000,
-        runtime=30,
     log:
         "logs/theory_gram/{dataset}/{arch}.log",
     benchmark:
         "benchmarks/theory_gram/{dataset}/{arch}.tsv"
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        depth=max(config["propagation"]["depth"], config["propagation"]["width_depth"]),
+        init=config["init"],
     script:
         "../../scripts/theory_gram.py"
 
@@ -22,17 +22,17 @@ rule theory_gram:
 rule theory_scalar:
     output:
         "results/theory/scalar.tsv",
-    params:
-        architectures=ARCHITECTURES,
-        angles=config["propagation"]["pair_angles"],
-        depth=config["theory"]["scalar_depth"],
-        dense_layers=config["theory"]["scalar_dense_layers"],
-        init=config["init"],
     log:
         "logs/theory_scalar.log",
     benchmark:
         "benchmarks/theory_scalar.tsv"
     conda:
         ENV
+    params:
+        architectures=ARCHITECTURES,
+        angles=config["propagation"]["pair_angles"],
+        depth=config["theory"]["scalar_depth"],
+        dense_layers=config["theory"]["scalar_dense_layers"],
+        init=config["init"],
     script:
         "../../scripts/theory_scalar.py"
