@@ -18,11 +18,13 @@ SPLITS = ("train", "val", "test")
 
 
 def standardisation(x_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-feature mean and scale of the training split; a feature with zero variance keeps
-    scale 1 (dividing by a tiny epsilon would turn one unseen value into a huge outlier)."""
+    """Per-feature mean and scale of the training split; a feature that is constant in the
+    training split keeps scale 1 (dividing by a tiny epsilon, or by the ~1e-17 rounding residue
+    that std() leaves on a constant non-zero feature, would turn one unseen value into a huge
+    outlier that swamps every distance)."""
     mean = x_train.mean(axis=0)
-    std = x_train.std(axis=0)
-    return mean, np.where(std > 0, std, 1.0)
+    constant = x_train.max(axis=0) == x_train.min(axis=0)
+    return mean, np.where(constant, 1.0, x_train.std(axis=0))
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:

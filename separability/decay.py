@@ -4,8 +4,9 @@ Three candidate laws, each a straight line in suitable coordinates:
   exponential  log theta = a - lambda l       (rate lambda)
   power law    log theta = a - p log l        (exponent p; "sub-exponential")
   reciprocal   log theta = a - log l          (the power law with p fixed to 1)
-Each is fitted by least squares in log theta over a depth window; the law with the smallest
-residual error on held-out depths (every other point of the window, alternately) wins.
+Each is fitted by least squares in log theta over a depth window; of the exponential and the
+power law, the one with the smaller error on held-out depths (every other point of the window,
+alternately) wins, and a winning power law with exponent near 1 is the reciprocal law.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 LAWS = ("exponential", "power", "reciprocal")
+RECIPROCAL_BAND = 0.1  # a power law with exponent in (0.9, 1.1) is "reciprocal"
 
 
 @dataclass(frozen=True)
@@ -80,15 +82,16 @@ def fit_law(law: str, layers: np.ndarray, theta: np.ndarray) -> DecayFit:
 
 def best_law(layers: np.ndarray, theta: np.ndarray,
              laws: tuple[str, ...] = LAWS) -> tuple[DecayFit, list[DecayFit]]:
-    """Fit every law in ``laws`` over the window and return (the one with the smallest held-out
-    error, all fits). A power law with exponent within 0.1 of 1 that wins is reported as the
-    reciprocal law when the one-parameter reciprocal fit is within 10% of its error."""
+    """Fit every law in ``laws`` over the window and return (the winner, all fits).
+
+    The exponential and the power law compete on held-out error; a winning power law whose
+    exponent lies within RECIPROCAL_BAND of 1 is named the reciprocal law (its one-parameter
+    fit, with exponent exactly 1, is reported)."""
     fits = [fit_law(law, layers, theta) for law in laws]
-    winner = min(fits, key=lambda fit: fit.heldout_rms)
-    if winner.law == "power" and "reciprocal" in laws:
-        reciprocal = next(fit for fit in fits if fit.law == "reciprocal")
-        if abs(winner.slope + 1) < 0.1 and reciprocal.heldout_rms <= 1.1 * winner.heldout_rms:
-            winner = reciprocal
+    contenders = [fit for fit in fits if fit.law != "reciprocal"]
+    winner = min(contenders, key=lambda fit: fit.heldout_rms)
+    if winner.law == "power" and abs(winner.slope + 1) < RECIPROCAL_BAND and "reciprocal" in laws:
+        winner = next(fit for fit in fits if fit.law == "reciprocal")
     return winner, fits
 
 

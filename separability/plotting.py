@@ -39,13 +39,25 @@ def save(figure: plt.Figure, pdf: str | Path, png: str | Path, dpi: int) -> None
 
 
 def seed_band(ax: plt.Axes, table: pd.DataFrame, x: str, y: str, color, label: str | None,
-              **line) -> None:
-    """Draw mean +- sd over seeds of ``y`` against ``x`` as a line with a shaded band."""
-    summary = table.groupby(x)[y].agg(["mean", "std"]).reset_index()
-    ax.plot(summary[x], summary["mean"], color=color, label=label, **line)
-    ax.fill_between(summary[x], summary["mean"] - summary["std"].fillna(0),
-                    summary["mean"] + summary["std"].fillna(0), color=color, alpha=0.25,
-                    linewidth=0)
+              log: bool = False, **line) -> None:
+    """Draw mean +- sd over seeds of ``y`` against ``x`` as a line with a shaded band; with
+    ``log`` the mean and sd are those of log y (a geometric band that stays positive on log
+    axes)."""
+    values = np.log(table[y]) if log else table[y]
+    summary = values.groupby(table[x]).agg(["mean", "std"]).fillna({"std": 0.0})
+    centre, low, high = summary["mean"], summary["mean"] - summary["std"], \
+        summary["mean"] + summary["std"]
+    if log:
+        centre, low, high = np.exp(centre), np.exp(low), np.exp(high)
+    ax.plot(summary.index, centre, color=color, label=label, **line)
+    ax.fill_between(summary.index, low, high, color=color, alpha=0.25, linewidth=0)
+
+
+def layer_axis(ax: plt.Axes, depth: int) -> None:
+    """Layer axis from 0 to ``depth``: linear up to 1, logarithmic beyond (symlog)."""
+    ax.set_xscale("symlog", linthresh=1.0, linscale=0.5)
+    ax.set_xlim(0, depth)
+    ax.set_xlabel("layer $l$ (linear to 1, logarithmic beyond)")
 
 
 def theory_lines(ax: plt.Axes, theory: pd.DataFrame, y: str, architectures: Sequence[str]) -> None:
@@ -80,7 +92,8 @@ def distances_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: st
             seed_band(ax, simulation[simulation.arch == arch], "layer", column, COLORS[arch],
                       LABELS[arch], linewidth=2)
         theory_lines(ax, theory, column, architectures)
-        ax.set(title=title, xlabel="layer $l$", xscale="symlog")
+        layer_axis(ax, int(simulation.layer.max()))
+        ax.set(title=title)
     axes[0].set_ylabel(r"normalised distance $d\,/\sqrt{2qN}$")
     theory_legend(axes[1], "variance_only" in set(theory.variant))
     figure.suptitle(f"Distances at random initialisation ({dataset}, "
@@ -97,7 +110,8 @@ def ratio_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: str) -
                   LABELS[arch], linewidth=2)
     theory_lines(ax, theory, "ratio", architectures)
     ax.axhline(1.0, color="0.5", linewidth=0.8)
-    ax.set(xlabel="layer $l$", ylabel="distance ratio $d_b / d_w$", xscale="symlog",
+    layer_axis(ax, int(simulation.layer.max()))
+    ax.set(ylabel="distance ratio $d_b / d_w$",
            title=f"Distance ratio at random initialisation ({dataset}, "
                  f"N = {simulation.width.iloc[0]}, {simulation.seed.nunique()} seeds)")
     theory_legend(ax, "variance_only" in set(theory.variant))
@@ -136,7 +150,8 @@ def angle_decay_figure(pairs: pd.DataFrame, scalar: pd.DataFrame) -> plt.Figure:
             ax.plot(shown.layer, shown.theta, color=COLORS[arch], **THEORY_STYLE)
             sim = pairs[(pairs.arch == arch) & np.isclose(pairs.angle0, angle0)
                         & (pairs.layer >= 1)]
-            seed_band(ax, sim, "layer", "theta", COLORS[arch], LABELS[arch], linewidth=2)
+            seed_band(ax, sim, "layer", "theta", COLORS[arch], LABELS[arch], log=True,
+                      linewidth=2)
             for (winner, fits) in window_fits(scalar, arch, angle0):
                 for fit in fits:
                     if fit.law == "reciprocal":
@@ -224,7 +239,7 @@ def width_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: str) -
     figure, ax = plt.subplots(figsize=(6.5, 4.5))
     for arch in [a for a in ARCHITECTURES if a in set(errors.arch)]:
         seed_band(ax, errors[errors.arch == arch], "width", "error", COLORS[arch], LABELS[arch],
-                  linewidth=2, marker="o")
+                  log=True, linewidth=2, marker="o")
     widths = np.array(sorted(set(errors.width)), dtype=float)
     anchor = errors[errors.width == widths[0]].error.mean()
     ax.plot(widths, anchor * np.sqrt(widths[0] / widths), color="0.3", linestyle="--",
@@ -234,4 +249,176 @@ def width_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: str) -
            ylabel=f"mean over layers 1..{depth} of |ratio$_{{sim}}$ − ratio$_{{theory}}$|",
            title=f"Finite-width error of the distance ratio ({dataset})")
     ax.legend(fontsize="small")
+    return figure
+
+
+# --------------------------------------------------------------------------------------------
+# Training figures (C5, C1)
+
+DEPTH_MARKERS = ("o", "s", "^", "D", "v", "P", "*", "h", "<", ">")
+INIT_STYLE = {"linestyle": "--", "linewidth": 1.4, "marker": "o", "markerfacecolor": "white"}
+TRAINED_STYLE = {"linestyle": "-", "linewidth": 2, "marker": "o"}
+BATCH_STYLE = {"linestyle": ":", "linewidth": 1.8, "marker": "^"}
+DIVERGED_STYLE = {"marker": "X", "s": 70, "edgecolor": "k", "linewidth": 0.5, "zorder": 5}
+
+
+def depth_axis(ax: plt.Axes, depths: Sequence[int]) -> None:
+    """Log2 depth axis with a tick at every trained depth."""
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(depths))
+    ax.set_xticklabels([str(depth) for depth in depths])
+    ax.minorticks_off()
+
+
+def diverged_markers(ax: plt.Axes, runs: pd.DataFrame, architectures: Sequence[str]) -> int:
+    """Mark, at the bottom of ``ax`` and at each depth, the runs whose loss became non-finite:
+    an × in the architecture's colour labelled diverged/total. Returns how many were marked."""
+    transform = matplotlib.transforms.blended_transform_factory(ax.transData, ax.transAxes)
+    marked = 0
+    for rank, arch in enumerate(architectures):
+        for depth, group in runs[runs.arch == arch].groupby("depth"):
+            diverged = int((group.status == "diverged").sum())
+            if not diverged:
+                continue
+            x = depth * 2 ** (0.12 * (rank - (len(architectures) - 1) / 2))
+            ax.scatter([x], [0.04], transform=transform, color=COLORS[arch], clip_on=False,
+                       **DIVERGED_STYLE)
+            ax.annotate(f"{diverged}/{len(group)}", (x, 0.04), xycoords=transform,
+                        xytext=(0, 7), textcoords="offset points", ha="center",
+                        fontsize="x-small", color=COLORS[arch], fontweight="bold")
+            marked += diverged
+    return marked
+
+
+def diverged_handle(count: int) -> plt.Line2D:
+    """Legend entry of the diverged-run marker."""
+    return plt.Line2D([], [], color="0.4", marker="X", linestyle="none", markersize=8,
+                      markeredgecolor="k", label=f"diverged runs (diverged/total; {count} in all)")
+
+
+def trained_ratio_figure(runs: pd.DataFrame, layers: pd.DataFrame, dataset: str) -> plt.Figure:
+    """Figure 5: distance ratio d_b / d_w at the last hidden layer against depth, at
+    initialisation and after training (BN in inference mode; ResNet+BN also with batch
+    statistics), mean +- sd over seeds, diverged runs marked (C5). Right: the ratio through
+    the layers of the deepest trained networks, before and after training."""
+    architectures = [a for a in ARCHITECTURES if a in set(runs.arch)]
+    depths = sorted(set(runs.depth))
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+    ax = axes[0]
+    for arch in architectures:
+        rows = runs[runs.arch == arch]
+        finished = rows[rows.status == "ok"]
+        seed_band(ax, rows, "depth", "ratio_init", COLORS[arch], None,
+                  **color_kw(arch, INIT_STYLE))
+        if len(finished):
+            seed_band(ax, finished, "depth", "ratio_trained", COLORS[arch], LABELS[arch],
+                      **TRAINED_STYLE)
+            if arch == "resnet_bn":
+                seed_band(ax, finished, "depth", "ratio_trained_batch", COLORS[arch], None,
+                          **BATCH_STYLE)
+    marked = diverged_markers(ax, runs, architectures)
+    ax.axhline(1.0, color="0.5", linewidth=0.8)
+    depth_axis(ax, depths)
+    ax.set(xlabel="depth $L$ (hidden blocks)", ylabel="distance ratio $d_b / d_w$ at layer $L$",
+           title="last hidden layer against depth")
+    handles, labels = ax.get_legend_handles_labels()
+    extra = [plt.Line2D([], [], color="0.3", **TRAINED_STYLE,
+                        label="after training (BN: running statistics)"),
+             plt.Line2D([], [], color="0.3", **BATCH_STYLE,
+                        label="after training, ResNet+BN with batch statistics"),
+             plt.Line2D([], [], color="0.3", **INIT_STYLE, label="at initialisation")]
+    if marked:
+        extra.append(diverged_handle(marked))
+    figure.legend(handles=handles + extra, labels=labels + [h.get_label() for h in extra],
+                  loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=4, fontsize="small")
+
+    ax = axes[1]
+    deepest = max(depths)
+    shown = layers[layers.depth == deepest]
+    for arch in architectures:
+        rows = shown[shown.arch == arch]
+        seed_band(ax, rows[rows.phase == "init"], "layer", "ratio", COLORS[arch], None,
+                  **{**INIT_STYLE, "marker": None})
+        trained = rows[rows.phase == "trained"].dropna(subset=["ratio"])
+        if len(trained):
+            seed_band(ax, trained, "layer", "ratio", COLORS[arch], LABELS[arch],
+                      **{**TRAINED_STYLE, "marker": None})
+        batch = rows[rows.phase == "trained_batch"].dropna(subset=["ratio"])
+        if arch == "resnet_bn" and len(batch):
+            seed_band(ax, batch, "layer", "ratio", COLORS[arch], None,
+                      **{**BATCH_STYLE, "marker": None})
+    ax.axhline(1.0, color="0.5", linewidth=0.8)
+    ax.set(xlabel="layer $l$", ylabel="distance ratio $d_b / d_w$",
+           title=f"through the layers of the deepest networks, L = {deepest}")
+    ax.set_xlim(0, deepest)
+    width = int(runs.width.iloc[0]) if "width" in runs else None
+    figure.suptitle(f"Distance ratio before and after training ({dataset}, N = {width}, "
+                    f"{runs.seed.nunique()} seeds, mean ± sd)")
+    return figure
+
+
+def color_kw(arch: str, style: dict) -> dict:
+    """``style`` for ``arch`` (marker edge in the architecture's colour)."""
+    return {**style, "markeredgecolor": COLORS[arch]}
+
+
+def accuracy_figure(runs: pd.DataFrame, dataset: str) -> plt.Figure:
+    """Figure 6: test accuracy against the trained distance ratio at the last hidden layer
+    (one point per finished run, Spearman rank correlation over them) and against depth
+    (mean +- sd over seeds), chance level dashed, diverged runs marked (C1)."""
+    from scipy.stats import spearmanr
+
+    architectures = [a for a in ARCHITECTURES if a in set(runs.arch)]
+    depths = sorted(set(runs.depth))
+    markers = dict(zip(depths, DEPTH_MARKERS * (len(depths) // len(DEPTH_MARKERS) + 1)))
+    chance = 1.0 / float(runs.n_classes.iloc[0]) if "n_classes" in runs else None
+    finished = runs[(runs.status == "ok") & runs.ratio_trained.notna()
+                    & runs.test_accuracy.notna()]
+    diverged = int((runs.status == "diverged").sum())
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+    ax = axes[0]
+    for arch in architectures:
+        for depth in depths:
+            rows = finished[(finished.arch == arch) & (finished.depth == depth)]
+            ax.scatter(rows.ratio_trained, rows.test_accuracy, color=COLORS[arch],
+                       marker=markers[depth], s=40, edgecolor="k", linewidth=0.4, alpha=0.9)
+    if len(finished) >= 3:
+        rho, p_value = spearmanr(finished.ratio_trained, finished.test_accuracy)
+        note = f"Spearman ρ = {rho:.2f} (p = {p_value:.2g}, {len(finished)} runs)"
+    else:
+        note = f"{len(finished)} finished runs"
+    if diverged:
+        note += f"; {diverged} diverged, not shown (no ratio; × on the right)"
+    if chance is not None:
+        ax.axhline(chance, color="0.4", linestyle="--", linewidth=1)
+    ax.set(xlabel="distance ratio $d_b / d_w$ at the last hidden layer, after training",
+           ylabel="test accuracy", ylim=(0, 1.02),
+           title=f"accuracy against the trained ratio\n{note}")
+    arch_handles = [plt.Line2D([], [], color=COLORS[arch], marker="o", linestyle="none",
+                               markeredgecolor="k", label=LABELS[arch]) for arch in architectures]
+    depth_handles = [plt.Line2D([], [], color="0.6", marker=markers[depth], linestyle="none",
+                                markeredgecolor="k", label=f"L = {depth}") for depth in depths]
+    ax.legend(handles=arch_handles + depth_handles, fontsize="small", ncol=2, loc="lower left")
+
+    ax = axes[1]
+    for arch in architectures:
+        rows = finished[finished.arch == arch]
+        if len(rows):
+            seed_band(ax, rows, "depth", "test_accuracy", COLORS[arch], LABELS[arch],
+                      **TRAINED_STYLE)
+    marked = diverged_markers(ax, runs, architectures)
+    handles, labels = ax.get_legend_handles_labels()
+    if chance is not None:
+        ax.axhline(chance, color="0.4", linestyle="--", linewidth=1)
+        handles.append(plt.Line2D([], [], color="0.4", linestyle="--", linewidth=1))
+        labels.append(f"chance ({chance:.2g})")
+    if marked:
+        handles.append(diverged_handle(marked))
+        labels.append(handles[-1].get_label())
+    depth_axis(ax, depths)
+    ax.set(xlabel="depth $L$ (hidden blocks)", ylabel="test accuracy", ylim=(0, 1.02),
+           title="accuracy against depth\n(mean ± sd over seeds)")
+    ax.legend(handles=handles, labels=labels, fontsize="small", loc="lower left")
+    figure.suptitle(f"Test accuracy after training ({dataset}, N = {int(runs.width.iloc[0])}, "
+                    f"{runs.seed.nunique()} seeds)", y=1.06)
     return figure

@@ -23,6 +23,14 @@ def test_zero_variance_feature_keeps_scale_one():
     assert unseen[0] == 16.0
 
 
+def test_constant_non_zero_feature_keeps_scale_one():
+    """std() of a constant 0.1 column is ~1e-17, not 0: the scale must still be 1."""
+    x_train = np.column_stack([np.full(7, 0.1), np.arange(7.0)])
+    assert np.std(x_train[:, 0]) > 0  # the rounding residue the check must not divide by
+    _, scale = standardisation(x_train)
+    assert scale[0] == 1.0
+
+
 def test_digits_have_constant_pixels_and_stay_bounded():
     prepared = prepare(*digits(), 0.2, 0.2, 500, seed=0)
     assert np.any(prepared["scale"] == 1.0)  # digits' border pixels never vary in training
