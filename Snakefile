@@ -11,6 +11,8 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/propagation.smk"
 include: "workflow/rules/theory.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/training.smk"
+include: "workflow/rules/claims.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -18,9 +20,12 @@ report: "workflow/report/workflow.rst"
 
 localrules:
     all,
+    readme_summary,
 
 
 rule all:
+    default_target: True
     input:
         all_figures(),
-    default_target: True
+        "results/claims.json",
+        "results/claims.md",

@@ -11,8 +11,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 SPLITS = ("train", "val", "test")
 
@@ -29,6 +27,8 @@ def standardisation(x_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled handwritten digits: 1797 flattened 8x8 images, labels 0..9."""
+    from sklearn.datasets import load_digits
+
     x, y = load_digits(return_X_y=True)
     return x.astype(np.float64), y.astype(np.int64)
 
@@ -66,6 +66,8 @@ def synthetic(n_classes: int, dim: int, n_per_class: int, between_angle: float,
 def stratified_splits(y: np.ndarray, val_fraction: float, test_fraction: float,
                       seed: int) -> dict[str, np.ndarray]:
     """Indices of a fixed, seeded, stratified train/val/test split of labels ``y``."""
+    from sklearn.model_selection import train_test_split  # deferred: slow, preparation only
+
     index = np.arange(len(y))
     rest, test = train_test_split(index, test_size=test_fraction, stratify=y, random_state=seed)
     train, val = train_test_split(rest, test_size=val_fraction / (1 - test_fraction),
@@ -75,6 +77,8 @@ def stratified_splits(y: np.ndarray, val_fraction: float, test_fraction: float,
 
 def stratified_subset(y: np.ndarray, size: int, seed: int) -> np.ndarray:
     """Sorted indices of a seeded stratified subset of ``size`` labels (all of them if fewer)."""
+    from sklearn.model_selection import train_test_split
+
     if size >= len(y):
         return np.arange(len(y))
     subset, _ = train_test_split(np.arange(len(y)), train_size=size, stratify=y,

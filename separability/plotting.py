@@ -351,6 +351,7 @@ def trained_ratio_figure(runs: pd.DataFrame, layers: pd.DataFrame, dataset: str)
     ax.set(xlabel="layer $l$", ylabel="distance ratio $d_b / d_w$",
            title=f"through the layers of the deepest networks, L = {deepest}")
     ax.set_xlim(0, deepest)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     width = int(runs.width.iloc[0]) if "width" in runs else None
     figure.suptitle(f"Distance ratio before and after training ({dataset}, N = {width}, "
                     f"{runs.seed.nunique()} seeds, mean ± sd)")

@@ -10,13 +10,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 
 STATISTICS = ("log_d_w", "log_d_b", "ratio", "d_w_norm", "d_b_norm", "theta_w", "theta_b", "log_q")
 
 
-def gram(features: torch.Tensor | np.ndarray) -> np.ndarray:
-    """Per-unit Gram matrix G = H H^T / N of features H (n x N), computed in float64."""
+def gram(features) -> np.ndarray:
+    """Per-unit Gram matrix G = H H^T / N of features H (n x N, a torch tensor or an array),
+    computed in float64."""
+    import torch  # deferred: the theory and the figures use this module without torch
+
     h = torch.as_tensor(features).to(torch.float64)
     return (h @ h.T / h.shape[1]).cpu().numpy()
 

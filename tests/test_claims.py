@@ -182,3 +182,16 @@ def test_report_and_readme_block():
     readme = "intro\n<!-- claims:start -->\nSTALE\n<!-- claims:end -->\nrest"
     updated = claims.replace_block(readme, claims.summary_table(result))
     assert "STALE" not in updated and "| C1 |" in updated and updated.endswith("rest")
+
+
+def test_robustness_recomputes_random_init_claims():
+    distance, theory = ratio_tables(np.linspace(1.4, 1.1, 12))
+    width = pd.concat([distance.assign(width=w) for w in (32, 128)])
+    other = {"synthetic": {"distance": distance, "theory": theory, "width": width}}
+    entries = claims.robustness(other, width, theory, second_width=32, depths=[5, 11])
+    assert [e["C2"]["setting"] for e in entries] == ["data set synthetic", "width N = 32"]
+    assert set(entries[0]) == {"C2", "C3", "C6"} and set(entries[1]) == {"C2", "C3"}
+    result = claims.add_robustness(full_claims(), entries)
+    assert len(result["C2"]["robustness"]) == 2 and "robustness" not in result["C1"]
+    with pytest.raises(ValueError, match="width 64 is not among"):
+        claims.robustness({}, width, theory, second_width=64, depths=[5])

@@ -89,3 +89,34 @@ def theory_tables(wildcards):
 PAIR_TABLES = expand(
     "results/pairs/{arch}_seed{seed}.tsv", arch=ARCHITECTURES, seed=SEEDS
 )
+
+
+CLAIMS = config["claims"]
+if CLAIMS["second_width"] not in [None, *config["propagation"]["widths"]]:
+    raise WorkflowError(
+        f"claims.second_width = {CLAIMS['second_width']} must be null or one of "
+        f"propagation.widths = {config['propagation']['widths']}"
+    )
+
+
+def claims_inputs(wildcards):
+    """Every result table the claims of one data set need, robustness tables included."""
+    dataset = wildcards.dataset
+    others = [d for d in CLAIMS["robustness_datasets"] if d != dataset]
+    per_dataset = lambda pattern, names: expand(
+        pattern, dataset=names, arch=ARCHITECTURES, seed=SEEDS
+    )
+    distance = "results/{dataset}/propagation/distance/{arch}_seed{seed}.tsv"
+    width = "results/{dataset}/propagation/width/{arch}_seed{seed}.tsv"
+    theory = "results/{dataset}/theory/gram_{arch}.tsv"
+    return {
+        "distance": per_dataset(distance, [dataset]),
+        "theory": per_dataset(theory, [dataset]),
+        "width": per_dataset(width, [dataset]),
+        "scalar": "results/theory/scalar.tsv",
+        "pairs": PAIR_TABLES,
+        "runs": f"results/{dataset}/training/runs.tsv",
+        "robust_distance": per_dataset(distance, others),
+        "robust_theory": per_dataset(theory, others),
+        "robust_width": per_dataset(width, others),
+    }

@@ -60,15 +60,15 @@ rule propagate_pairs:
 rule benchmark_propagation:
     output:
         "results/benchmarks/propagation_throughput.tsv",
+    log:
+        "logs/benchmark_propagation.log",
+    conda:
+        ENV
+    threads: config["propagation"]["threads"]
     params:
         architectures=ARCHITECTURES,
         n=config["data"]["eval_size"],
         width=config["propagation"]["width"],
         depth=100,
-    threads: config["propagation"]["threads"]
-    log:
-        "logs/benchmark_propagation.log",
-    conda:
-        ENV
     script:
         "../../scripts/benchmark_propagation.py"

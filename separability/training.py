@@ -1,0 +1,594 @@
+"""Training experiments of SPEC "Training" (claims C1, C5).
+
+A classifier is the SPEC network (``SeparabilityNet``: input layer, ``depth`` blocks of width N)
+plus a linear head, trained on the training split with one budget for every architecture and
+depth (epochs, batch size, optimiser, weight decay, schedule); only the learning rate is chosen
+per (architecture, depth), from a grid, by validation accuracy (``select_learning_rate``).
+
+Every run is seeded end to end: the weights come from ``SeparabilityNet.initialise(seed)``, the
+order of the training samples in each epoch from a ``torch.Generator`` seeded by (seed, epoch),
+and deterministic algorithms are on, so one seed gives one bit-identical result on one device
+and thread count. A run can be checkpointed after every epoch and resumed from the checkpoint
+with the same result as an uninterrupted run.
+
+A non-finite loss stops a run and marks it ``diverged`` with the epoch and step; nothing raises.
+
+The per-layer statistics before and after training are those of ``separability.statistics``
+(``gram``, ``class_pair_masks``, ``layer_statistics``), the one implementation the random-init
+propagation and the theory also use, on the evaluation subset: at initialisation with batch
+statistics (BN normalises over the whole evaluation subset, as in the propagation code), after
+training both with BN in inference mode (running statistics, phase ``trained``) and with batch
+statistics (phase ``trained_batch``).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import logging
+import math
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from separability.models import SeparabilityNet
+from separability.statistics import STATISTICS, class_pair_masks, gram, layer_statistics
+from separability.theory import check_architecture
+
+LOG = logging.getLogger("separability")
+
+OPTIMIZERS = ("sgd", "adam")
+SCHEDULES = ("constant", "cosine")
+PHASES = ("init", "trained", "trained_batch")
+EVAL_CHUNK = 2048
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines one training run (recorded in its JSON and checkpoint).
+
+    ``resnet_rescale`` divides each `resnet` block's output by sqrt(1 + s_w s_v / 2) (SPEC
+    "Training"); ``schedule`` ``cosine`` anneals the rate from ``lr`` to 0 over ``epochs``
+    (the rate of epoch e is lr (1 + cos(pi e / epochs)) / 2), ``constant`` keeps it.
+    Weight decay applies to every parameter. The last incomplete batch of an epoch is dropped.
+    """
+
+    arch: str
+    depth: int
+    width: int
+    seed: int
+    lr: float
+    epochs: int
+    batch_size: int
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    resnet_rescale: bool = True
+    s_in: float = 1.0
+    s_w: float = 2.0
+    s_v: float = 2.0
+    bn_eps: float = 1e-5
+
+    def __post_init__(self):
+        check_architecture(self.arch)
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, not {self.optimizer!r}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES}, not {self.schedule!r}")
+        if self.depth < 1 or self.width < 1 or self.epochs < 1 or self.batch_size < 2:
+            raise ValueError("need depth, width, epochs >= 1 and batch_size >= 2")
+
+    def as_dict(self) -> dict:
+        """Plain dictionary of the fields (JSON-serialisable)."""
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes) -> "RunConfig":
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def run_config(arch: str, depth: int, seed: int, lr: float, budget: Mapping,
+               init: Mapping) -> RunConfig:
+    """Build a ``RunConfig`` from the ``training`` budget and the ``init`` section of the
+    workflow config (unknown keys of either are ignored)."""
+    fields = {field.name for field in dataclasses.fields(RunConfig)}
+    chosen = {key: value for key, value in {**init, **budget}.items() if key in fields}
+    return RunConfig(**{**chosen, "arch": arch, "depth": int(depth), "seed": int(seed),
+                        "lr": float(lr)})
+
+
+# --------------------------------------------------------------------------------------------
+# device, determinism, provenance
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto``: CUDA when available, else CPU; otherwise the named torch device."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def deterministic() -> None:
+    """Turn on deterministic algorithms (and the cuBLAS workspace setting they need on CUDA)."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True)
+    torch.backends.cudnn.benchmark = False
+
+
+def device_name(device: torch.device) -> str:
+    """Human-readable device: ``cpu`` or ``cuda:<index> (<GPU name>)``."""
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+    return device.type
+
+
+def git_revision() -> str:
+    """Commit of the checkout holding this package, or ``unknown``."""
+    try:
+        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
+                                capture_output=True, text=True, timeout=10, check=True)
+        return result.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+# --------------------------------------------------------------------------------------------
+# model, optimiser, data order
+
+
+def build_model(config: RunConfig, in_dim: int, n_classes: int) -> SeparabilityNet:
+    """The SPEC network with a linear head, initialised from ``config.seed``."""
+    model = SeparabilityNet(config.arch, in_dim, config.width, config.depth, n_classes=n_classes,
+                            s_in=config.s_in, s_w=config.s_w, s_v=config.s_v,
+                            bn_eps=config.bn_eps, bn_centering=True,
+                            resnet_rescale=config.resnet_rescale)
+    return model.initialise(config.seed)
+
+
+def make_optimizer(config: RunConfig, model: nn.Module) -> torch.optim.Optimizer:
+    """SGD (with ``momentum``) or Adam over all parameters, with ``weight_decay``."""
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
+                               weight_decay=config.weight_decay)
+    return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+
+
+def epoch_lr(config: RunConfig, epoch: int) -> float:
+    """Learning rate of epoch ``epoch`` (0-based) under the schedule."""
+    if config.schedule == "cosine":
+        return config.lr * 0.5 * (1.0 + math.cos(math.pi * epoch / config.epochs))
+    return config.lr
+
+
+def epoch_order(seed: int, epoch: int, n: int) -> torch.Tensor:
+    """Order of the ``n`` training samples in epoch ``epoch``: a permutation drawn from a
+    ``torch.Generator`` seeded by (seed, epoch), so a resumed run sees the same order."""
+    state = int(np.random.SeedSequence([int(seed), int(epoch), 7]).generate_state(1)[0])
+    return torch.randperm(n, generator=torch.Generator().manual_seed(state))
+
+
+def to_device(data: Mapping[str, np.ndarray], splits: Sequence[str],
+              device: torch.device) -> dict[str, torch.Tensor]:
+    """Inputs (float32) and labels (int64) of the named splits as tensors on ``device``."""
+    tensors = {}
+    for split in splits:
+        tensors[f"x_{split}"] = torch.as_tensor(data[f"x_{split}"], dtype=torch.float32,
+                                                device=device)
+        tensors[f"y_{split}"] = torch.as_tensor(data[f"y_{split}"], dtype=torch.int64,
+                                                device=device)
+    return tensors
+
+
+def class_count(data: Mapping[str, np.ndarray]) -> int:
+    """Number of classes K: one more than the largest label of any split in ``data``."""
+    return 1 + max(int(np.max(data[key])) for key in data
+                   if key.startswith("y_") and len(data[key]))
+
+
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy with BN in inference mode (the model's mode is kept)."""
+    was_training = model.training
+    model.eval()
+    loss, correct = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(x), EVAL_CHUNK):
+            logits = model(x[start:start + EVAL_CHUNK])
+            target = y[start:start + EVAL_CHUNK]
+            loss += float(nn.functional.cross_entropy(logits, target, reduction="sum"))
+            correct += int((logits.argmax(dim=1) == target).sum())
+    model.train(was_training)
+    return loss / len(x), correct / len(x)
+
+
+# --------------------------------------------------------------------------------------------
+# statistics (one implementation: separability.statistics)
+
+
+def layer_features(model: SeparabilityNet, x: torch.Tensor) -> Iterator[tuple[int, torch.Tensor]]:
+    """Yield ``(l, h_l)`` for l = 0..L of a batch of inputs, in the model's current mode
+    (BN over this batch in training mode, running statistics in inference mode). No rescaling:
+    a trained network has biases and is no longer positively homogeneous."""
+    with torch.no_grad():
+        h = model.input(x)
+        yield 0, h
+        for layer, block in enumerate(model.blocks, start=1):
+            h = block(h)
+            yield layer, h
+
+
+def model_statistics(model: SeparabilityNet, x: np.ndarray, y: np.ndarray,
+                     batch_statistics: bool) -> list[dict]:
+    """SPEC statistics (``layer_statistics``) of every layer 0..L on the evaluation subset
+    (x, y), with BN using the statistics of this batch or, if not ``batch_statistics``, its
+    running statistics. Works on a copy: the model's running statistics are not touched."""
+    copied = copy.deepcopy(model).train(batch_statistics)
+    device = next(copied.parameters()).device
+    masks = class_pair_masks(y)
+    inputs = torch.as_tensor(x, dtype=torch.float32, device=device)
+    return [{"layer": layer, **layer_statistics(gram(h), masks)}
+            for layer, h in layer_features(copied, inputs)]
+
+
+def missing_statistics(depth: int) -> list[dict]:
+    """NaN rows for every layer (statistics of a diverged model)."""
+    return [{"layer": layer, **{name: math.nan for name in STATISTICS}}
+            for layer in range(depth + 1)]
+
+
+# --------------------------------------------------------------------------------------------
+# checkpoints and JSON
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
+    """Write through ``write(temporary path)`` then rename, so ``path`` is never half-written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def finite_or_none(value):
+    """Replace non-finite floats by None, recursively (strict JSON has no NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {key: finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_none(item) for item in value]
+    if isinstance(value, np.generic):
+        return finite_or_none(value.item())
+    return value
+
+
+def write_json(record: Mapping, path: str | Path) -> None:
+    """Write ``record`` as strict JSON (non-finite numbers as null), atomically."""
+    text = json.dumps(finite_or_none(record), indent=1, allow_nan=False)
+    atomic_write(path, lambda temporary: temporary.write_text(text + "\n"))
+
+
+def read_json(path: str | Path) -> dict:
+    """Read a JSON record written by ``write_json``."""
+    return json.loads(Path(path).read_text())
+
+
+def save_checkpoint(path: str | Path, state: Mapping) -> None:
+    """``torch.save`` to ``path`` atomically."""
+    atomic_write(path, lambda temporary: torch.save(dict(state), temporary))
+
+
+def load_checkpoint(path: str | Path | None, config: RunConfig) -> dict | None:
+    """The checkpoint at ``path`` if it exists and was written by a run of ``config``."""
+    if path is None or not Path(path).exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # a checkpoint that cannot be read is only a lost head start
+        LOG.warning("ignoring unreadable checkpoint %s: %s", path, error)
+        return None
+    if state.get("config") != config.as_dict():
+        LOG.warning("ignoring checkpoint %s written for another configuration", path)
+        return None
+    return state
+
+
+# --------------------------------------------------------------------------------------------
+# training
+
+
+@dataclasses.dataclass
+class FitResult:
+    """Outcome of ``fit``: the model (last state; NaN parameters if diverged), one dictionary
+    per completed epoch, the status and, if diverged, the epoch and global step (1-based) of
+    the first non-finite loss; ``resumed_from`` is the epoch a checkpoint restarted from,
+    ``elapsed_s`` the training time of all sessions and ``previous_s`` that of the sessions
+    before the resume."""
+
+    model: SeparabilityNet
+    history: list[dict]
+    status: str
+    diverged_epoch: int | None
+    diverged_step: int | None
+    resumed_from: int
+    elapsed_s: float
+    previous_s: float
+
+
+def fit(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.device,
+        checkpoint: str | Path | None = None, progress: bool = True,
+        on_epoch_end: Callable[[int], None] | None = None, description: str = "") -> FitResult:
+    """Train the classifier of ``config`` on ``data['x_train'], data['y_train']``.
+
+    Evaluates at the end of every epoch, with BN in inference mode, on the validation split
+    and, only if ``data`` holds one, on the test split (recorded, never used for a choice).
+    With ``checkpoint``, the state after every epoch is written there (atomically) and a
+    matching checkpoint found there at the start is resumed from; ``on_epoch_end(epoch)``
+    (1-based, after the checkpoint) lets tests simulate an interruption.
+    """
+    deterministic()
+    splits = ["train", "val"] + (["test"] if "x_test" in data else [])
+    tensors = to_device(data, splits, device)
+    model = build_model(config, tensors["x_train"].shape[1], class_count(data)).to(device)
+    optimizer = make_optimizer(config, model)
+    history: list[dict] = []
+    start, elapsed = 0, 0.0
+    state = load_checkpoint(checkpoint, config)
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        history, start, elapsed = list(state["history"]), int(state["epoch"]), state["elapsed_s"]
+        LOG.info("%s: resuming from the checkpoint of epoch %d", description, start)
+    n_train = len(tensors["x_train"])
+    batch = min(config.batch_size, n_train)
+    steps_per_epoch = max(1, n_train // batch)
+    status, diverged_epoch, diverged_step = "ok", None, None
+    began = time.perf_counter()
+    bar = tqdm(range(start, config.epochs), initial=start, total=config.epochs, unit="epoch",
+               desc=description, disable=not progress, file=sys.stderr, mininterval=0,
+               dynamic_ncols=False, ncols=120)
+    model.train()
+    for epoch in bar:
+        lr = epoch_lr(config, epoch)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        order = epoch_order(config.seed, epoch, n_train).to(device)
+        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+        correct = torch.zeros((), dtype=torch.int64, device=device)
+        for step in range(steps_per_epoch):
+            index = order[step * batch:(step + 1) * batch]
+            logits = model(tensors["x_train"][index])
+            loss = nn.functional.cross_entropy(logits, tensors["y_train"][index])
+            if not bool(torch.isfinite(loss)):
+                status = "diverged"
+                diverged_epoch, diverged_step = epoch + 1, epoch * steps_per_epoch + step + 1
+                break
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.detach().double() * len(index)
+            correct += (logits.argmax(dim=1) == tensors["y_train"][index]).sum()
+        if status == "diverged":
+            break
+        seen = steps_per_epoch * batch
+        record = {"epoch": epoch + 1, "lr": lr, "train_loss": float(loss_sum) / seen,
+                  "train_accuracy": int(correct) / seen}
+        for split in splits[1:]:
+            loss_value, accuracy = evaluate(model, tensors[f"x_{split}"], tensors[f"y_{split}"])
+            record[f"{split}_loss"], record[f"{split}_accuracy"] = loss_value, accuracy
+        history.append(record)
+        bar.set_postfix(loss=f"{record['train_loss']:.3g}", acc=f"{record['train_accuracy']:.3f}",
+                        val_acc=f"{record['val_accuracy']:.3f}", refresh=False)
+        if not math.isfinite(record["val_loss"]):  # the inference-mode model has blown up
+            status = "diverged"
+            diverged_epoch, diverged_step = epoch + 1, (epoch + 1) * steps_per_epoch
+            break
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, {
+                "config": config.as_dict(), "epoch": epoch + 1, "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(), "history": history,
+                "elapsed_s": elapsed + time.perf_counter() - began})
+        if on_epoch_end is not None:
+            on_epoch_end(epoch + 1)
+    bar.close()
+    model.eval()
+    return FitResult(model, history, status, diverged_epoch, diverged_step, start,
+                     elapsed + time.perf_counter() - began, elapsed)
+
+
+def save_model(model: nn.Module, config: RunConfig, status: str, path: str | Path) -> None:
+    """Write the trained model's state and its config to ``path`` atomically (a checkpoint
+    loadable with ``torch.load(path, weights_only=True)``)."""
+    save_checkpoint(path, {"config": config.as_dict(), "status": status,
+                           "model": {key: value.cpu() for key, value in
+                                     model.state_dict().items()}})
+
+
+def train_run(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.device,
+              checkpoint: str | Path | None = None, progress: bool = True,
+              on_epoch_end: Callable[[int], None] | None = None) -> tuple[dict, SeparabilityNet]:
+    """One seeded training run with everything SPEC asks to record.
+
+    ``data`` is a prepared data set (``load_prepared``): train/val/test splits and the
+    evaluation subset (x_eval, y_eval). Returns the JSON-ready record and the trained model.
+    The record holds the config, the per-epoch history (train/val/test loss and accuracy), the
+    status (``ok`` or ``diverged`` with epoch and step), the final losses and accuracies (NaN
+    when diverged), the per-layer statistics of the phases init / trained / trained_batch, the
+    wall time and the device.
+    """
+    began = time.perf_counter()
+    description = f"{config.arch} L={config.depth} seed={config.seed} lr={config.lr:g}"
+    initial = build_model(config, data["x_train"].shape[1], class_count(data))
+    statistics = {"init": model_statistics(initial.to(device), data["x_eval"], data["y_eval"],
+                                           batch_statistics=True)}
+    result = fit(config, data, device, checkpoint, progress, on_epoch_end, description)
+    final = {}
+    if result.status == "ok":
+        tensors = to_device(data, ("train", "val", "test"), device)
+        for split in ("train", "val", "test"):
+            loss, accuracy = evaluate(result.model, tensors[f"x_{split}"], tensors[f"y_{split}"])
+            final[f"{split}_loss"], final[f"{split}_accuracy"] = loss, accuracy
+        statistics["trained"] = model_statistics(result.model, data["x_eval"], data["y_eval"],
+                                                 batch_statistics=False)
+        statistics["trained_batch"] = (
+            model_statistics(result.model, data["x_eval"], data["y_eval"], batch_statistics=True)
+            if config.arch == "resnet_bn" else statistics["trained"])
+    else:
+        final = {f"{split}_{what}": math.nan for split in ("train", "val", "test")
+                 for what in ("loss", "accuracy")}
+        statistics["trained"] = statistics["trained_batch"] = missing_statistics(config.depth)
+    last = config.depth
+    record = {
+        "arch": config.arch, "depth": config.depth, "seed": config.seed, "lr": config.lr,
+        "n_classes": class_count(data), "config": config.as_dict(),
+        "status": result.status,
+        "diverged_epoch": result.diverged_epoch, "diverged_step": result.diverged_step,
+        "history": result.history, "final": final,
+        "ratio": {phase: statistics[phase][last]["ratio"] for phase in PHASES},
+        "statistics": statistics,
+        "resumed_from_epoch": result.resumed_from,
+        "training_time_s": result.elapsed_s,
+        "wall_time_s": time.perf_counter() - began + result.previous_s,
+        "device": device_name(device), "torch_version": torch.__version__,
+        "threads": torch.get_num_threads(),
+    }
+    LOG.info("%s: %s, %d epochs, test accuracy %.4f, ratio d_b/d_w at layer %d %.4g -> %.4g "
+             "(batch BN %.4g), %.1f s on %s", description, result.status, len(result.history),
+             final["test_accuracy"], last, record["ratio"]["init"], record["ratio"]["trained"],
+             record["ratio"]["trained_batch"], record["wall_time_s"], record["device"])
+    return record, result.model
+
+
+# --------------------------------------------------------------------------------------------
+# learning-rate selection (validation split only)
+
+SELECTION_CRITERION = ("highest validation accuracy after the short run; ties: lower validation "
+                       "loss, then the smaller rate; a diverged candidate never wins unless all "
+                       "diverged (then the smallest rate)")
+
+
+def choose_learning_rate(candidates: Sequence[Mapping]) -> float:
+    """The ``lr`` of the candidate with the highest ``val_accuracy`` (ties: lower ``val_loss``,
+    then the smaller rate). Candidates whose score is missing or non-finite (diverged) rank
+    last; if every candidate diverged, the smallest rate is returned."""
+    def score(candidate):
+        accuracy, loss = candidate.get("val_accuracy"), candidate.get("val_loss")
+        valid = (candidate.get("status", "ok") == "ok" and accuracy is not None
+                 and math.isfinite(accuracy))
+        loss = loss if loss is not None and math.isfinite(loss) else math.inf
+        return (0, -accuracy, loss, candidate["lr"]) if valid else (1, 0.0, 0.0, candidate["lr"])
+
+    if not candidates:
+        raise ValueError("no learning-rate candidates")
+    return float(min(candidates, key=score)["lr"])
+
+
+def select_learning_rate(base: RunConfig, learning_rates: Sequence[float], epochs: int,
+                         seed: int, data: Mapping[str, np.ndarray], device: torch.device,
+                         progress: bool = True) -> dict:
+    """Short runs of ``base`` (``epochs`` epochs, weights and data order from ``seed``) at each
+    rate of ``learning_rates``, scored on the validation split; returns the chosen rate and
+    every candidate's scores. Only x_train, y_train, x_val and y_val of ``data`` are read: the
+    test split cannot influence the choice."""
+    began = time.perf_counter()
+    visible = {key: data[key] for key in ("x_train", "y_train", "x_val", "y_val")}
+    candidates = []
+    for lr in learning_rates:
+        config = base.replace(lr=float(lr), epochs=int(epochs), seed=int(seed))
+        description = f"select {config.arch} L={config.depth} lr={config.lr:g}"
+        result = fit(config, visible, device, progress=progress, description=description)
+        last = result.history[-1] if result.status == "ok" else {}
+        candidates.append({
+            "lr": float(lr), "status": result.status, "diverged_epoch": result.diverged_epoch,
+            "diverged_step": result.diverged_step,
+            "val_accuracy": last.get("val_accuracy", math.nan),
+            "val_loss": last.get("val_loss", math.nan),
+            "train_accuracy": last.get("train_accuracy", math.nan),
+            "train_loss": last.get("train_loss", math.nan), "history": result.history})
+        LOG.info("%s: %s, validation accuracy %.4f", description, result.status,
+                 candidates[-1]["val_accuracy"])
+    chosen = choose_learning_rate(candidates)
+    LOG.info("%s L=%d: chose lr %g of %s", base.arch, base.depth, chosen, list(learning_rates))
+    return {"arch": base.arch, "depth": base.depth, "lr": chosen,
+            "criterion": SELECTION_CRITERION, "selection_epochs": int(epochs),
+            "selection_seed": int(seed), "config": base.replace(lr=chosen).as_dict(),
+            "candidates": candidates, "wall_time_s": time.perf_counter() - began,
+            "device": device_name(device)}
+
+
+# --------------------------------------------------------------------------------------------
+# tidy tables
+
+RUN_COLUMNS = ("dataset", "arch", "depth", "width", "seed", "n_classes", "lr", "status",
+               "diverged_epoch", "diverged_step", "epochs_completed", "test_accuracy", "test_loss",
+               "val_accuracy", "val_loss", "train_accuracy", "train_loss", "ratio_init",
+               "ratio_trained", "ratio_trained_batch", "resnet_rescale", "wall_time_s",
+               "device", "git_revision")
+
+
+def _number(value) -> float:
+    """JSON number or null as float (null -> NaN)."""
+    return math.nan if value is None else float(value)
+
+
+def run_row(record: Mapping) -> dict:
+    """One row of runs.tsv from a run record: identity, chosen rate, status, final losses and
+    accuracies, and the distance ratio d_b/d_w at the last hidden layer per phase."""
+    final = record["final"]
+    row = {"dataset": record.get("dataset", ""), "arch": record["arch"],
+           "depth": int(record["depth"]), "width": int(record["config"]["width"]),
+           "seed": int(record["seed"]), "n_classes": int(record["n_classes"]),
+           "lr": float(record["lr"]), "status": record["status"],
+           "diverged_epoch": record["diverged_epoch"], "diverged_step": record["diverged_step"],
+           "epochs_completed": len(record["history"])}
+    for split in ("test", "val", "train"):
+        for what in ("accuracy", "loss"):
+            row[f"{split}_{what}"] = _number(final.get(f"{split}_{what}"))
+    for phase in PHASES:
+        row[f"ratio_{phase}"] = _number(record["ratio"][phase])
+    row.update(resnet_rescale=bool(record["config"]["resnet_rescale"]),
+               wall_time_s=float(record["wall_time_s"]), device=record["device"],
+               git_revision=record.get("git_revision", "unknown"))
+    return row
+
+
+def layer_rows(record: Mapping) -> list[dict]:
+    """Rows of layers.tsv from a run record: one per phase and layer, all SPEC statistics."""
+    rows = []
+    for phase in PHASES:
+        for stats in record["statistics"][phase]:
+            rows.append({"dataset": record.get("dataset", ""), "arch": record["arch"],
+                         "depth": int(record["depth"]), "seed": int(record["seed"]),
+                         "phase": phase, "layer": int(stats["layer"]),
+                         **{name: _number(stats.get(name)) for name in STATISTICS}})
+    return rows
+
+
+def aggregate(records: Sequence[Mapping]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """runs.tsv (one row per run, ``RUN_COLUMNS``) and layers.tsv (one row per run, phase and
+    layer) from run records, sorted by architecture, depth and seed."""
+    runs = pd.DataFrame([run_row(record) for record in records], columns=list(RUN_COLUMNS))
+    for column in ("diverged_epoch", "diverged_step"):
+        runs[column] = runs[column].astype("Int64")
+    layers = pd.DataFrame([row for record in records for row in layer_rows(record)])
+    order = {arch: rank for rank, arch in enumerate(("mlp", "resnet", "resnet_bn"))}
+    runs = runs.sort_values(["arch", "depth", "seed"], key=lambda c: c.map(order)
+                            if c.name == "arch" else c, ignore_index=True)
+    layers = layers.sort_values(["arch", "depth", "seed", "phase", "layer"],
+                                key=lambda c: c.map(order) if c.name == "arch" else c,
+                                ignore_index=True)
+    return runs, layers

@@ -1,0 +1,150 @@
+# Training experiments (SPEC "Training", claims C1 and C5): learning-rate selection per
+# (architecture, depth) on the validation split, seeded runs at the chosen rate, one tidy table
+# per data set, figures 5 and 6.
+
+TRAINING = config["training"]
+TRAIN_DEPTHS = TRAINING["depths"]
+TRAIN_SEEDS = list(range(TRAINING["seeds"]))
+# The shared budget (all but the epochs): every run of every architecture and depth uses it.
+BUDGET = {
+    key: TRAINING[key]
+    for key in [
+        "width",
+        "batch_size",
+        "optimizer",
+        "momentum",
+        "weight_decay",
+        "schedule",
+        "resnet_rescale",
+    ]
+}
+
+
+wildcard_constraints:
+    depth=r"\d+",
+
+
+localrules:
+    aggregate_training,
+    plot_trained_ratio,
+    plot_accuracy,
+
+
+rule select_lr:
+    input:
+        "results/{dataset}/data.npz",
+    output:
+        "results/{dataset}/training/lr/{arch}_depth{depth}.json",
+    log:
+        "logs/select_lr/{dataset}/{arch}_depth{depth}.log",
+    benchmark:
+        "benchmarks/select_lr/{dataset}/{arch}_depth{depth}.tsv"
+    conda:
+        ENV
+    threads: TRAINING["threads"]
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    params:
+        budget=BUDGET,
+        selection=TRAINING["lr_selection"],
+        init=config["init"],
+        device=TRAINING["device"],
+    script:
+        "../../scripts/select_lr.py"
+
+
+rule train:
+    input:
+        data="results/{dataset}/data.npz",
+        lr="results/{dataset}/training/lr/{arch}_depth{depth}.json",
+    output:
+        run="results/{dataset}/training/runs/{arch}_depth{depth}_seed{seed}.json",
+        model="results/{dataset}/training/models/{arch}_depth{depth}_seed{seed}.pt",
+    log:
+        "logs/train/{dataset}/{arch}_depth{depth}_seed{seed}.log",
+    benchmark:
+        "benchmarks/train/{dataset}/{arch}_depth{depth}_seed{seed}.tsv"
+    conda:
+        ENV
+    threads: TRAINING["threads"]
+    resources:
+        mem_mb=2000,
+        runtime=120,
+    params:
+        budget={**BUDGET, "epochs": TRAINING["epochs"]},
+        init=config["init"],
+        device=TRAINING["device"],
+        # Epoch checkpoint of an unfinished run (not an output: Snakemake would delete it);
+        # a rerun after an interruption resumes from it, and a finished run removes it.
+        checkpoint=lambda wildcards: (
+            f"results/{wildcards.dataset}/training/resume/"
+            f"{wildcards.arch}_depth{wildcards.depth}_seed{wildcards.seed}.pt"
+        ),
+    script:
+        "../../scripts/train.py"
+
+
+rule aggregate_training:
+    input:
+        lambda wildcards: expand(
+            "results/{dataset}/training/runs/{arch}_depth{depth}_seed{seed}.json",
+            dataset=wildcards.dataset,
+            arch=ARCHITECTURES,
+            depth=TRAIN_DEPTHS,
+            seed=TRAIN_SEEDS,
+        ),
+    output:
+        runs="results/{dataset}/training/runs.tsv",
+        layers="results/{dataset}/training/layers.tsv",
+    log:
+        "logs/aggregate_training/{dataset}.log",
+    benchmark:
+        "benchmarks/aggregate_training/{dataset}.tsv"
+    conda:
+        ENV
+    script:
+        "../../scripts/aggregate_training.py"
+
+
+rule plot_trained_ratio:
+    input:
+        runs="results/{dataset}/training/runs.tsv",
+        layers="results/{dataset}/training/layers.tsv",
+    output:
+        pdf=report(
+            "figures/{dataset}/fig5_trained_ratio.pdf",
+            caption="../report/fig5_trained_ratio.rst",
+            category="Training",
+            subcategory="{dataset}",
+        ),
+        png="figures/{dataset}/fig5_trained_ratio.png",
+    log:
+        "logs/plot_trained_ratio/{dataset}.log",
+    conda:
+        ENV
+    params:
+        dpi=config["figures"]["dpi"],
+    script:
+        "../../scripts/plot_trained_ratio.py"
+
+
+rule plot_accuracy:
+    input:
+        runs="results/{dataset}/training/runs.tsv",
+    output:
+        pdf=report(
+            "figures/{dataset}/fig6_accuracy.pdf",
+            caption="../report/fig6_accuracy.rst",
+            category="Training",
+            subcategory="{dataset}",
+        ),
+        png="figures/{dataset}/fig6_accuracy.png",
+    log:
+        "logs/plot_accuracy/{dataset}.log",
+    conda:
+        ENV
+    params:
+        dpi=config["figures"]["dpi"],
+    script:
+        "../../scripts/plot_accuracy.py"
