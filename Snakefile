@@ -27,5 +27,4 @@ rule all:
     default_target: True
     input:
         all_figures(),
-        "results/claims.json",
-        "results/claims.md",
+        CLAIM_TARGETS,

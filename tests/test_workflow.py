@@ -84,10 +84,10 @@ def test_bad_config_value_stops_before_any_job(tmp_path, change, key):
 def test_single_figure_builds_alone(tmp_path):
     workdir = copy_workflow(tmp_path)
     target = "figures/fig4_angle_maps.pdf"
-    planned = jobs_of(snakemake("-n", "--cores", "2", "--configfile", "smoke.yaml", target,
+    planned = jobs_of(snakemake(target, "-n", "--cores", "2", "--configfile", "smoke.yaml",
                                 cwd=workdir).stdout)
     assert planned == {"propagate_pairs": 6, "plot_angle_maps": 1}
-    snakemake("--cores", "2", "--configfile", "smoke.yaml", target, cwd=workdir)
+    snakemake(target, "--cores", "2", "--configfile", "smoke.yaml", cwd=workdir)
     assert (workdir / target).exists() and (workdir / "figures/fig4_angle_maps.png").exists()
     assert not (workdir / "results" / "digits").exists()
 

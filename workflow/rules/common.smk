@@ -92,6 +92,12 @@ PAIR_TABLES = expand(
 
 
 CLAIMS = config["claims"]
+# The claims compare all three architectures; with a subset only the figures are built.
+CLAIM_TARGETS = (
+    ["results/claims.json", "results/claims.md"]
+    if set(ARCHITECTURES) == {"mlp", "resnet", "resnet_bn"}
+    else []
+)
 if CLAIMS["second_width"] not in [None, *config["propagation"]["widths"]]:
     raise WorkflowError(
         f"claims.second_width = {CLAIMS['second_width']} must be null or one of "
