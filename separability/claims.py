@@ -106,7 +106,9 @@ def claim_c2(simulation: pd.DataFrame, theory: pd.DataFrame) -> dict:
         shrink_b = float(means.d_b_norm.iloc[-1] / means.d_b_norm.iloc[0])
         shrink_w = float(means.d_w_norm.iloc[-1] / means.d_w_norm.iloc[0])
         measured[source] = {**trend, "d_b_kept": shrink_b, "d_w_kept": shrink_w,
-                            "depth": int(means.index.max())}
+                            "depth": int(means.index.max()),
+                            "minimum": float(means.ratio.min()),
+                            "minimum_layer": int(means.ratio.idxmin())}
         checks += [trend["holds"], shrink_b < shrink_w]
     if "seed" in simulation:
         last = simulation[(simulation.arch == "mlp") &
@@ -114,8 +116,10 @@ def claim_c2(simulation: pd.DataFrame, theory: pd.DataFrame) -> dict:
         measured["simulation"]["ratio_last_over_seeds"] = summary(last.ratio)
     th, sim = measured["theory"], measured["simulation"]
     evidence = (f"MLP ratio {th['first']:.3f} -> {th['last']:.3f} over {th['depth']} layers in "
-                f"theory (Spearman {th['spearman']:.2f}), {sim['first']:.3f} -> "
-                f"{sim['last']:.3f} in simulation (Spearman {sim['spearman']:.2f}); d_b keeps "
+                f"theory (Spearman {th['spearman']:.2f}, minimum {th['minimum']:.3f} at l = "
+                f"{th['minimum_layer']}), {sim['first']:.3f} -> {sim['last']:.3f} in simulation "
+                f"(Spearman {sim['spearman']:.2f}, minimum {sim['minimum']:.3f} at l = "
+                f"{sim['minimum_layer']}); d_b keeps "
                 f"{th['d_b_kept']:.2f} of its value vs d_w {th['d_w_kept']:.2f} (theory), "
                 f"{sim['d_b_kept']:.2f} vs {sim['d_w_kept']:.2f} (simulation)")
     return {"verdict": verdict(checks), "evidence": evidence, "measured": measured,
@@ -184,13 +188,17 @@ def claim_c4(scalar: pd.DataFrame, pairs: pd.DataFrame) -> dict:
         expected = PAPER_LAWS[arch]
         found = [fit["paper_name"] for fit in (theory_fits[-1:] + sim_fits)]
         checks += [name == expected for name in found]
-        measured[arch] = {"paper": expected, "theory": theory_fits, "simulation": sim_fits}
+        measured[arch] = {"paper": expected, "theory": theory_fits, "simulation": sim_fits,
+                          "theta_at_depth": float(rows.theta.iloc[-1])}
     parts = []
     for arch, m in measured.items():
         laws = "; ".join(f"[{f['window'][0]}, {f['window'][1]}] {f['paper_name']} "
                          f"(slope {next(x['slope'] for x in f['fits'] if x['law'] == f['best']):.3g})"
                          for f in m["theory"])
         parts.append(f"{arch} (paper: {m['paper']}): theory {laws}")
+    slowest = " > ".join(f"{arch} {m['theta_at_depth']:.2g}" for arch, m in
+                         sorted(measured.items(), key=lambda item: -item[1]["theta_at_depth"]))
+    parts.append(f"theta at l = {depth} (theory, slowest decay first): {slowest}")
     return {"verdict": verdict(checks), "evidence": " | ".join(parts), "measured": measured,
             "angle0": angle0,
             "test": "least-squares fits of log theta against l (exponential), log l (power law, "

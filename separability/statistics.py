@@ -15,12 +15,12 @@ STATISTICS = ("log_d_w", "log_d_b", "ratio", "d_w_norm", "d_b_norm", "theta_w", 
 
 
 def gram(features) -> np.ndarray:
-    """Per-unit Gram matrix G = H H^T / N of features H (n x N, a torch tensor or an array),
-    computed in float64."""
-    import torch  # deferred: the theory and the figures use this module without torch
-
-    h = torch.as_tensor(features).to(torch.float64)
-    return (h @ h.T / h.shape[1]).cpu().numpy()
+    """Per-unit Gram matrix G = H H^T / N of features H (n x N: a torch tensor, on any device,
+    or an array), in float64 (numpy's H @ H.T uses the symmetric rank-k product)."""
+    if hasattr(features, "detach"):  # a torch tensor
+        features = features.detach().cpu().double().numpy()
+    h = np.asarray(features, dtype=np.float64)
+    return h @ h.T / h.shape[1]
 
 
 def class_pair_masks(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -31,19 +31,18 @@ def class_pair_masks(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return upper & same, upper & ~same
 
 
-def pairwise_distances(g: np.ndarray) -> np.ndarray:
-    """Per-unit distances ||h_i - h_j|| / sqrt(N) = sqrt(G_ii + G_jj - 2 G_ij) from a float64 Gram."""
+def pair_values(g: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-unit distances ||h_i - h_j|| / sqrt(N) = sqrt(G_ii + G_jj - 2 G_ij) and angles
+    arccos(G_ij / sqrt(G_ii G_jj)) of the pairs selected by ``mask`` (all pairs, as matrices,
+    when None), from a float64 Gram matrix (float64 arccos resolves angles to about 1e-8 rad)."""
     diag = np.diag(g)
-    return np.sqrt(np.maximum(diag[:, None] + diag[None, :] - 2.0 * g, 0.0))
-
-
-def pairwise_angles(g: np.ndarray) -> np.ndarray:
-    """Angles arccos(cos(h_i, h_j)) between feature vectors, from their Gram matrix (float64
-    arccos resolves angles down to about 1e-8 rad)."""
-    norms = np.sqrt(np.diag(g))
-    outer = np.outer(norms, norms)
+    squares = diag[:, None] + diag[None, :]
+    outer = np.outer(np.sqrt(diag), np.sqrt(diag))
+    if mask is not None:
+        g, squares, outer = g[mask], squares[mask], outer[mask]
+    distance = np.sqrt(np.maximum(squares - 2.0 * g, 0.0))
     cos = np.divide(g, outer, out=np.ones_like(g), where=outer > 0)
-    return np.arccos(np.clip(cos, -1.0, 1.0))
+    return distance, np.arccos(np.clip(cos, -1.0, 1.0))
 
 
 def layer_statistics(g: np.ndarray, masks: tuple[np.ndarray, np.ndarray],
@@ -61,10 +60,10 @@ def layer_statistics(g: np.ndarray, masks: tuple[np.ndarray, np.ndarray],
     same, different = masks
     if not same.any() or not different.any():
         raise ValueError("statistics need at least one same-class and one different-class pair")
-    dist = pairwise_distances(g)
-    angle = pairwise_angles(g)
+    dist_w, angle_w = pair_values(g, same)
+    dist_b, angle_b = pair_values(g, different)
     q = float(np.mean(np.diag(g)))
-    d_w, d_b = float(dist[same].mean()), float(dist[different].mean())
+    d_w, d_b = float(dist_w.mean()), float(dist_b.mean())
     with np.errstate(divide="ignore"):
         return {
             "log_d_w": float(np.log(d_w)) + log_scale / 2.0,
@@ -72,7 +71,7 @@ def layer_statistics(g: np.ndarray, masks: tuple[np.ndarray, np.ndarray],
             "ratio": d_b / d_w if d_w > 0 else math.inf,
             "d_w_norm": d_w / math.sqrt(2.0 * q),
             "d_b_norm": d_b / math.sqrt(2.0 * q),
-            "theta_w": float(angle[same].mean()),
-            "theta_b": float(angle[different].mean()),
+            "theta_w": float(angle_w.mean()),
+            "theta_b": float(angle_b.mean()),
             "log_q": math.log(q) + log_scale,
         }

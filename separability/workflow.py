@@ -35,10 +35,13 @@ def rule_log(path: str | Path | None) -> Iterator[logging.Logger]:
 
 
 def set_threads(threads: int) -> None:
-    """Use ``threads`` CPU threads for torch (Snakemake's ``threads:`` of the rule)."""
+    """Use ``threads`` CPU threads for torch and for numpy's BLAS (Snakemake's ``threads:`` of
+    the rule), so that parallel jobs do not oversubscribe the cores."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(max(1, int(threads)))
+    threadpool_limits(max(1, int(threads)))
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> None:

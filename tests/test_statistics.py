@@ -11,9 +11,16 @@ from separability.statistics import (
     class_pair_masks,
     gram,
     layer_statistics,
-    pairwise_angles,
-    pairwise_distances,
+    pair_values,
 )
+
+
+def pairwise_distances(g):
+    return pair_values(g)[0]
+
+
+def pairwise_angles(g):
+    return pair_values(g)[1]
 
 
 def direct_statistics(h: np.ndarray, labels: np.ndarray) -> dict:
