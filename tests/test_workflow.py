@@ -106,6 +106,9 @@ def test_whole_smoke_dag_and_rerun_scope(tmp_path):
     assert sorted(verdicts) == [f"C{i}" for i in range(1, 7)]
     readme = (workdir / "README.md").read_text()
     assert all(f"| C{i} | {verdicts[f'C{i}']['verdict']} |" in readme for i in range(1, 7))
+    report = snakemake("--report", "report.html", "--configfile", "smoke.yaml", cwd=workdir)
+    assert (workdir / "report.html").stat().st_size > 10_000
+    assert "ERROR" not in report.stdout + report.stderr, report.stderr[-2000:]
     assert "Nothing to be done" in snakemake("-n", "--cores", "2", "--configfile", "smoke.yaml",
                                              cwd=workdir).stdout
     script = workdir / "scripts" / "plot_ratio.py"
