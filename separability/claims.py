@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from separability import ARCHITECTURES
-from separability.decay import best_law, paper_name
+from separability.decay import decay_windows, paper_name, window_fits
 
 CLAIMS = {
     "C1": "A larger ratio of between-class to within-class distance of the last hidden layer's "
@@ -156,17 +156,9 @@ def claim_c3(simulation: pd.DataFrame, theory: pd.DataFrame, depths: Sequence[in
 
 def decay_fits(layers, theta, windows: Sequence[tuple[int, int]]) -> list[dict]:
     """Best decay law (held-out error) of theta(l) in each window, with every law's fit."""
-    layers, theta = np.asarray(layers), np.asarray(theta, dtype=float)
-    out = []
-    for first, last in windows:
-        keep = (layers >= first) & (layers <= last)
-        if keep.sum() < 4:
-            continue
-        winner, fits = best_law(layers[keep], theta[keep])
-        out.append({"window": [int(first), int(last)], "best": winner.law,
-                    "paper_name": paper_name(winner.law),
-                    "fits": [fit.as_dict() for fit in fits]})
-    return out
+    return [{"window": [winner.first, winner.last], "best": winner.law,
+             "paper_name": paper_name(winner.law), "fits": [fit.as_dict() for fit in fits]}
+            for winner, fits in window_fits(layers, theta, windows)]
 
 
 def claim_c4(scalar: pd.DataFrame, pairs: pd.DataFrame) -> dict:
@@ -177,7 +169,7 @@ def claim_c4(scalar: pd.DataFrame, pairs: pd.DataFrame) -> dict:
     angle0 = float(scalar.angle0.max())
     depth = int(scalar.layer.max())
     sim_depth = int(pairs.layer.max())
-    theory_windows = [(10, min(1000, depth))] + ([(1000, depth)] if depth >= 3000 else [])
+    theory_windows = decay_windows(depth)
     checks, measured = [], {}
     for arch in [a for a in ARCHITECTURES if a in set(scalar.arch)]:
         rows = scalar[(scalar.arch == arch) & np.isclose(scalar.angle0, angle0)]

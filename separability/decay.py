@@ -11,6 +11,7 @@ alternately) wins, and a winning power law with exponent near 1 is the reciproca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -93,6 +94,27 @@ def best_law(layers: np.ndarray, theta: np.ndarray,
     if winner.law == "power" and abs(winner.slope + 1) < RECIPROCAL_BAND and "reciprocal" in laws:
         winner = next(fit for fit in fits if fit.law == "reciprocal")
     return winner, fits
+
+
+def decay_windows(depth: int) -> list[tuple[int, int]]:
+    """Depth windows of the decay-law fits: [10, 1e3] and, where the depth reaches 3e3, the
+    asymptotic window [1e3, depth]."""
+    windows = [(10, min(1000, depth))]
+    if depth >= 3000:
+        windows.append((1000, depth))
+    return windows
+
+
+def window_fits(layers, theta, windows: Sequence[tuple[int, int]]
+                ) -> list[tuple[DecayFit, list[DecayFit]]]:
+    """``best_law`` of theta(l) in each window holding at least 4 layers."""
+    layers, theta = np.asarray(layers), np.asarray(theta, dtype=float)
+    results = []
+    for first, last in windows:
+        keep = (layers >= first) & (layers <= last)
+        if keep.sum() >= 4:
+            results.append(best_law(layers[keep], theta[keep]))
+    return results
 
 
 def paper_name(law: str) -> str:

@@ -17,7 +17,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from separability import ARCHITECTURES  # noqa: E402
-from separability.decay import best_law, paper_name  # noqa: E402
+from separability.decay import decay_windows, paper_name, window_fits  # noqa: E402
 from separability.theory import cosine_trajectory  # noqa: E402
 
 LABELS = {"mlp": "MLP", "resnet": "ResNet", "resnet_bn": "ResNet+BN"}
@@ -118,22 +118,10 @@ def ratio_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: str) -
     return figure
 
 
-def decay_windows(depth: int) -> list[tuple[int, int]]:
-    """Depth windows of the decay-law fits: [10, 1e3] and, where reached, [1e3, depth]."""
-    windows = [(10, min(1000, depth))]
-    if depth >= 3000:
-        windows.append((1000, depth))
-    return windows
-
-
-def window_fits(scalar: pd.DataFrame, arch: str, angle0: float) -> list:
+def theory_fits(scalar: pd.DataFrame, arch: str, angle0: float) -> list:
     """Best decay law of the scalar theory for ``arch`` from ``angle0`` in each window."""
     rows = scalar[(scalar.arch == arch) & np.isclose(scalar.angle0, angle0)]
-    fits = []
-    for first, last in decay_windows(int(rows.layer.max())):
-        window = rows[(rows.layer >= first) & (rows.layer <= last)]
-        fits.append(best_law(window.layer.to_numpy(), window.theta.to_numpy()))
-    return fits
+    return window_fits(rows.layer, rows.theta, decay_windows(int(rows.layer.max())))
 
 
 def angle_decay_figure(pairs: pd.DataFrame, scalar: pd.DataFrame) -> plt.Figure:
@@ -152,7 +140,7 @@ def angle_decay_figure(pairs: pd.DataFrame, scalar: pd.DataFrame) -> plt.Figure:
                         & (pairs.layer >= 1)]
             seed_band(ax, sim, "layer", "theta", COLORS[arch], LABELS[arch], log=True,
                       linewidth=2)
-            for (winner, fits) in window_fits(scalar, arch, angle0):
+            for (winner, fits) in theory_fits(scalar, arch, angle0):
                 for fit in fits:
                     if fit.law == "reciprocal":
                         continue
@@ -166,7 +154,7 @@ def angle_decay_figure(pairs: pd.DataFrame, scalar: pd.DataFrame) -> plt.Figure:
     axes[1].set_xlim(0, int(pairs.layer.max()))
     notes = []
     for arch in architectures:
-        for winner, _ in window_fits(scalar, arch, angle0):
+        for winner, _ in theory_fits(scalar, arch, angle0):
             slope = (f"rate {-winner.slope:.2g}" if winner.law == "exponential"
                      else f"exponent {-winner.slope:.2f}")
             notes.append(f"{LABELS[arch]}, l ∈ [{winner.first}, {winner.last}]: "
