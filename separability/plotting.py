@@ -17,6 +17,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from separability import ARCHITECTURES  # noqa: E402
+from separability.claims import width_errors  # noqa: E402
 from separability.decay import decay_windows, paper_name, window_fits  # noqa: E402
 from separability.theory import cosine_trajectory  # noqa: E402
 
@@ -209,21 +210,10 @@ def angle_maps_figure(pairs: pd.DataFrame, s_w: float, s_v: float) -> plt.Figure
     return figure
 
 
-def width_error(simulation: pd.DataFrame, theory: pd.DataFrame, column: str = "ratio"
-                ) -> pd.DataFrame:
-    """Per seed, architecture and width: mean over layers 1..L of |simulation - theory| of
-    ``column`` (theory with standard, centred BN for resnet_bn)."""
-    reference = theory[theory.variant.isin(["-", "centred"])][["arch", "layer", column]]
-    merged = simulation[simulation.layer >= 1].merge(reference, on=["arch", "layer"],
-                                                     suffixes=("", "_theory"))
-    merged["error"] = (merged[column] - merged[f"{column}_theory"]).abs()
-    return merged.groupby(["arch", "width", "seed"], as_index=False)["error"].mean()
-
-
 def width_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: str) -> plt.Figure:
     """Figure 7 (beyond the paper): |simulation - theory| of the distance ratio against the
     width N on log-log axes, mean +- sd over seeds, with an N^(-1/2) reference (C6)."""
-    errors = width_error(simulation, theory)
+    errors = width_errors(simulation, theory)
     figure, ax = plt.subplots(figsize=(6.5, 4.5))
     for arch in [a for a in ARCHITECTURES if a in set(errors.arch)]:
         seed_band(ax, errors[errors.arch == arch], "width", "error", COLORS[arch], LABELS[arch],
