@@ -60,10 +60,11 @@ def layer_statistics(g: np.ndarray, masks: tuple[np.ndarray, np.ndarray],
     same, different = masks
     if not same.any() or not different.any():
         raise ValueError("statistics need at least one same-class and one different-class pair")
-    dist_w, angle_w = pair_values(g, same)
-    dist_b, angle_b = pair_values(g, different)
+    pairs = same | different
+    dist, angle = pair_values(g, pairs)  # one pass over the upper triangle
+    within = same[pairs]
     q = float(np.mean(np.diag(g)))
-    d_w, d_b = float(dist_w.mean()), float(dist_b.mean())
+    d_w, d_b = float(dist[within].mean()), float(dist[~within].mean())
     with np.errstate(divide="ignore"):
         return {
             "log_d_w": float(np.log(d_w)) + log_scale / 2.0,
@@ -71,7 +72,7 @@ def layer_statistics(g: np.ndarray, masks: tuple[np.ndarray, np.ndarray],
             "ratio": d_b / d_w if d_w > 0 else math.inf,
             "d_w_norm": d_w / math.sqrt(2.0 * q),
             "d_b_norm": d_b / math.sqrt(2.0 * q),
-            "theta_w": float(angle_w.mean()),
-            "theta_b": float(angle_b.mean()),
+            "theta_w": float(angle[within].mean()),
+            "theta_b": float(angle[~within].mean()),
             "log_q": math.log(q) + log_scale,
         }
