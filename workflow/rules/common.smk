@@ -7,7 +7,7 @@ min_version("9.0")
 validate(config, "../schemas/config.schema.yaml")
 
 # The package is installed in the environment that runs snakemake and its jobs (README).
-from separability.vision import VISION_DATASETS, missing_files
+from separability.vision import VISION_DATASETS, missing_files, missing_message
 
 DATASETS = config["datasets"]
 ARCHITECTURES = config["architectures"]
@@ -32,12 +32,7 @@ def check_vision_files():
             else []
         )
         if missing:
-            listing = "\n  ".join(str(path) for path in missing)
-            raise WorkflowError(
-                f"data set {dataset!r}: files missing under data_dir={config['data_dir']!r}:\n"
-                f"  {listing}\nPut them there, or set `download: true` in config.yaml "
-                "(or pass --config download=true) to let torchvision fetch them."
-            )
+            raise WorkflowError(missing_message(dataset, config["data_dir"], missing))
 
 
 check_vision_files()
@@ -66,24 +61,32 @@ def all_figures():
     )
 
 
-def simulation_tables(kind):
-    """Input function: every seed's propagation table of one kind for the data set."""
-    return lambda wildcards: expand(
+def propagation_tables(kind, datasets):
+    """Every seed's propagation table of one kind (distance, width) for the data sets."""
+    return expand(
         "results/{dataset}/propagation/{kind}/{arch}_seed{seed}.tsv",
-        dataset=wildcards.dataset,
+        dataset=datasets,
         kind=kind,
         arch=ARCHITECTURES,
         seed=SEEDS,
     )
 
 
+def gram_tables(datasets):
+    """The Gram-recursion theory tables of the data sets."""
+    return expand(
+        "results/{dataset}/theory/gram_{arch}.tsv", dataset=datasets, arch=ARCHITECTURES
+    )
+
+
+def simulation_tables(kind):
+    """Input function: every seed's propagation table of one kind for the data set."""
+    return lambda wildcards: propagation_tables(kind, [wildcards.dataset])
+
+
 def theory_tables(wildcards):
     """Input function: the Gram-recursion theory tables of the data set."""
-    return expand(
-        "results/{dataset}/theory/gram_{arch}.tsv",
-        dataset=wildcards.dataset,
-        arch=ARCHITECTURES,
-    )
+    return gram_tables([wildcards.dataset])
 
 
 PAIR_TABLES = expand(
@@ -109,20 +112,14 @@ def claims_inputs(wildcards):
     """Every result table the claims of one data set need, robustness tables included."""
     dataset = wildcards.dataset
     others = [d for d in CLAIMS["robustness_datasets"] if d != dataset]
-    per_dataset = lambda pattern, names: expand(
-        pattern, dataset=names, arch=ARCHITECTURES, seed=SEEDS
-    )
-    distance = "results/{dataset}/propagation/distance/{arch}_seed{seed}.tsv"
-    width = "results/{dataset}/propagation/width/{arch}_seed{seed}.tsv"
-    theory = "results/{dataset}/theory/gram_{arch}.tsv"
     return {
-        "distance": per_dataset(distance, [dataset]),
-        "theory": per_dataset(theory, [dataset]),
-        "width": per_dataset(width, [dataset]),
+        "distance": propagation_tables("distance", [dataset]),
+        "theory": gram_tables([dataset]),
+        "width": propagation_tables("width", [dataset]),
         "scalar": "results/theory/scalar.tsv",
         "pairs": PAIR_TABLES,
         "runs": f"results/{dataset}/training/runs.tsv",
-        "robust_distance": per_dataset(distance, others),
-        "robust_theory": per_dataset(theory, others),
-        "robust_width": per_dataset(width, others),
+        "robust_distance": propagation_tables("distance", others),
+        "robust_theory": gram_tables(others),
+        "robust_width": propagation_tables("width", others),
     }
