@@ -1,11 +1,12 @@
 """Snakemake script of rule aggregate_training: every run's JSON into runs.tsv (one row per
 run) and layers.tsv (per-layer statistics before and after training)."""
 
-from separability.training import aggregate, read_json
+from separability.io import read_json
+from separability.training import aggregate
 from separability.workflow import rule_log, write_table
 
 with rule_log(snakemake.log[0]) as log:  # noqa: F821
     runs, layers = aggregate([read_json(path) for path in snakemake.input])  # noqa: F821
     write_table(runs, snakemake.output.runs)  # noqa: F821
     write_table(layers, snakemake.output.layers)  # noqa: F821
-    log.info("%d runs, %d diverged", len(runs), int((runs.status == "diverged").sum()))
+    log.info("%d runs: %s", len(runs), runs.status.value_counts().to_dict())

@@ -20,6 +20,9 @@ with rule_log(snakemake.log[0]) as log:  # noqa: F821
     }
     claims.add_robustness(result, claims.robustness(others, tables["width"], tables["theory"],
                                                     p.second_width, p.depths))
+    training = {label: claims.read_result(path, "runs")
+                for label, path in zip(p.training_settings, inputs.robust_runs)}
+    claims.add_robustness(result, claims.training_robustness(training, p.resamples, p.seed))
     with open(snakemake.output.json, "w") as handle:  # noqa: F821
         json.dump(result, handle, indent=2, default=float)
     with open(snakemake.output.md, "w") as handle:  # noqa: F821

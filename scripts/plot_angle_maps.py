@@ -7,6 +7,7 @@ with rule_log(snakemake.log[0]):  # noqa: F821
     plotting.style()
     figure = plotting.angle_maps_figure(read_tables(snakemake.input.pairs),  # noqa: F821
                                         snakemake.params.init["s_w"],  # noqa: F821
-                                        snakemake.params.init["s_v"])  # noqa: F821
+                                        snakemake.params.init["s_v"],  # noqa: F821
+                                        snakemake.params.init["s_b"])  # noqa: F821
     plotting.save(figure, snakemake.output.pdf, snakemake.output.png,  # noqa: F821
                   snakemake.params.dpi)  # noqa: F821

@@ -7,7 +7,7 @@ with rule_log(snakemake.log[0]) as log:  # noqa: F821
     set_threads(snakemake.threads)  # noqa: F821
     p, w = snakemake.params, snakemake.wildcards  # noqa: F821
     table = pair_statistics(w.arch, p.width, p.depth, int(w.seed), p.angles, p.pairs_per_angle,
-                            s_w=p.init["s_w"], s_v=p.init["s_v"], bn_eps=p.init["bn_eps"],
-                            bn_centering=False)
+                            s_w=p.init["s_w"], s_v=p.init["s_v"], s_b=p.init["s_b"],
+                            bn_eps=p.init["bn_eps"], bn_centering=False)
     write_table(table, snakemake.output[0])  # noqa: F821
     log.info("%s seed %s: %d layers", w.arch, w.seed, p.depth + 1)

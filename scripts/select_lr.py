@@ -3,13 +3,8 @@
 candidate's validation score (C1, C5)."""
 
 from separability.data import load_prepared
-from separability.training import (
-    git_revision,
-    resolve_device,
-    run_config,
-    select_learning_rate,
-    write_json,
-)
+from separability.io import git_revision, write_json
+from separability.training import resolve_device, run_config, select_learning_rate
 from separability.workflow import rule_log, set_threads
 
 with rule_log(snakemake.log[0]):  # noqa: F821

@@ -5,15 +5,8 @@ trained model (C1, C5). Resumes from params.checkpoint after an interruption."""
 from pathlib import Path
 
 from separability.data import load_prepared
-from separability.training import (
-    git_revision,
-    read_json,
-    resolve_device,
-    run_config,
-    save_model,
-    train_run,
-    write_json,
-)
+from separability.io import git_revision, read_json, write_json
+from separability.training import resolve_device, run_config, save_model, train_run
 from separability.workflow import rule_log, set_threads
 
 with rule_log(snakemake.log[0]):  # noqa: F821

@@ -1,12 +1,14 @@
 """Data preparation (SPEC "Data"): load, split, standardise, pick the evaluation subset.
 
 Every data set ends as one ``.npz`` file with the standardised splits (x_train, y_train,
-x_val, y_val, x_test, y_test), the evaluation subset (x_eval, y_eval) and the training
-mean/scale, written once and read by every later rule.
+x_val, y_val, x_test, y_test), the evaluation subset (x_eval, y_eval), the held-out subset
+of the test split (x_heldout, y_heldout) and the training mean/scale, written once and read
+by every later rule.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -75,6 +77,16 @@ def stratified_splits(y: np.ndarray, val_fraction: float, test_fraction: float,
     return {"train": np.sort(train), "val": np.sort(val), "test": np.sort(test)}
 
 
+def training_split_size(n_samples: int, val_fraction: float, test_fraction: float,
+                        train_size: int | None = None) -> int:
+    """Samples in the training split of ``stratified_splits`` (scikit-learn rounds each held-out
+    part up), after the optional stratified subsample to ``train_size``: the largest
+    evaluation subset ``prepare`` can draw."""
+    rest = n_samples - math.ceil(test_fraction * n_samples)
+    train = rest - math.ceil(val_fraction / (1 - test_fraction) * rest)
+    return train if train_size is None else min(train, train_size)
+
+
 def stratified_subset(y: np.ndarray, size: int, seed: int) -> np.ndarray:
     """Sorted indices of a seeded stratified subset of ``size`` labels (all of them if fewer)."""
     from sklearn.model_selection import train_test_split
@@ -89,8 +101,11 @@ def stratified_subset(y: np.ndarray, size: int, seed: int) -> np.ndarray:
 def prepare(x: np.ndarray, y: np.ndarray, val_fraction: float, test_fraction: float,
             eval_size: int, seed: int, train_size: int | None = None) -> dict[str, np.ndarray]:
     """Split (stratified, seeded), optionally subsample the training split to ``train_size``,
-    standardise with the training statistics and draw the evaluation subset (stratified, from
-    the training split). Returns the arrays written by ``save_prepared``."""
+    standardise with the training statistics and draw the evaluation subset (x_eval, y_eval:
+    stratified, from the training split) and the held-out subset of the same size (x_heldout,
+    y_heldout: stratified, from the test split; the whole test split when that is smaller),
+    on which separability after training is measured (docs/training.md). Returns the arrays
+    written by ``save_prepared``."""
     x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
     y = np.asarray(y, dtype=np.int64)
     if len(x) != len(y):
@@ -106,6 +121,9 @@ def prepare(x: np.ndarray, y: np.ndarray, val_fraction: float, test_fraction: fl
     evaluation = stratified_subset(prepared["y_train"], eval_size, seed + 2)
     prepared["x_eval"] = prepared["x_train"][evaluation]
     prepared["y_eval"] = prepared["y_train"][evaluation]
+    heldout = stratified_subset(prepared["y_test"], len(evaluation), seed + 3)
+    prepared["x_heldout"] = prepared["x_test"][heldout]
+    prepared["y_heldout"] = prepared["y_test"][heldout]
     prepared["mean"], prepared["scale"] = mean, scale
     return prepared
 
@@ -120,6 +138,25 @@ def load_prepared(path: str | Path) -> dict[str, np.ndarray]:
     """Read a prepared data set written by ``save_prepared``."""
     with np.load(path) as data:
         return {key: data[key] for key in data.files}
+
+
+DIGITS_SHAPE = (1797, 64)  # scikit-learn's digits: samples, input dimension
+
+
+def data_shape(name: str, data_dir: str | Path, synthetic_params: Mapping | None = None
+               ) -> tuple[int, int]:
+    """(samples, input dimension) of the data set ``name`` without loading it (as
+    ``load_dataset`` would return it), for checks before any job."""
+    if name == "digits":
+        return DIGITS_SHAPE
+    if name == "synthetic":
+        if synthetic_params is None:
+            raise ValueError("the synthetic data set needs its parameters (data: synthetic:)")
+        return synthetic_params["n_classes"] * synthetic_params["n_per_class"], \
+            synthetic_params["dim"]
+    from separability.vision import data_shape as vision_shape
+
+    return vision_shape(name, data_dir)
 
 
 def load_dataset(name: str, data_dir: str | Path, download: bool,

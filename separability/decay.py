@@ -1,12 +1,17 @@
 """Decay laws of the angle theta_l with depth (claim C4).
 
-Three candidate laws, each a straight line in suitable coordinates:
-  exponential  log theta = a - lambda l       (rate lambda)
-  power law    log theta = a - p log l        (exponent p; "sub-exponential")
-  reciprocal   log theta = a - log l          (the power law with p fixed to 1)
-Each is fitted by least squares in log theta over a depth window; of the exponential and the
-power law, the one with the smaller error on held-out depths (every other point of the window,
-alternately) wins, and a winning power law with exponent near 1 is the reciprocal law.
+Four candidate laws, each linear in suitable coordinates:
+  exponential    log theta = a - lambda l            (rate lambda)
+  power law      log theta = a - p log l             (exponent p; "sub-exponential")
+  reciprocal     log theta = a - log l               (the power law with p fixed to 1)
+  inverse-log    theta = A / (log l + l0)            (1 / theta linear in log l: the MLP's
+                                                      reciprocal law on a logarithmic clock)
+The first three are fitted by least squares in log theta over a depth window; the inverse-log
+law by least squares of theta (A^-1 (log l + l0)) - 1, i.e. in relative error, to first order
+the same criterion. Of the exponential, the power and the inverse-log law, the one with the
+smallest error of log theta on held-out depths (every other point of the window, alternately)
+wins, and a winning power law with exponent near 1 is the reciprocal law. Every function takes
+the angles as theta or, where they may underflow (exponential decay), as log theta.
 """
 
 from __future__ import annotations
@@ -16,14 +21,17 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-LAWS = ("exponential", "power", "reciprocal")
+LAWS = ("exponential", "power", "reciprocal", "inverse_log")
 RECIPROCAL_BAND = 0.1  # a power law with exponent in (0.9, 1.1) is "reciprocal"
+MIN_FIT_LAYERS = 4  # layers a decay-law fit needs (two points each for the held-out halves)
 
 
 @dataclass(frozen=True)
 class DecayFit:
     """One law fitted over one depth window: parameters, in-sample and held-out RMS error of
-    log theta, and the fitted curve's value at the window's ends."""
+    log theta. ``slope`` is -lambda (exponential), -p (power law), -1 (reciprocal and
+    inverse-log); ``offset`` is l0 of the inverse-log law (0 otherwise), whose ``intercept``
+    is log A, so that theta log l -> A."""
 
     law: str
     first: int
@@ -32,63 +40,103 @@ class DecayFit:
     slope: float
     rms: float
     heldout_rms: float
+    offset: float = 0.0
 
-    def predict(self, layers: np.ndarray) -> np.ndarray:
+    def predict_log(self, layers) -> np.ndarray:
+        """log theta predicted by this fit at ``layers``."""
+        return _predict(self.law, np.asarray(layers), self.intercept, self.slope, self.offset)
+
+    def predict(self, layers) -> np.ndarray:
         """theta predicted by this fit at ``layers``."""
-        x = np.asarray(layers, dtype=float)
-        x = x if self.law == "exponential" else np.log(x)
-        return np.exp(self.intercept + self.slope * x)
+        return np.exp(self.predict_log(layers))
 
     def as_dict(self) -> dict:
         """Plain dict for tables and JSON."""
         return asdict(self)
 
 
-def _design(law: str, layers: np.ndarray) -> np.ndarray:
-    return layers.astype(float) if law == "exponential" else np.log(layers.astype(float))
+def _coordinate(law: str, layers: np.ndarray) -> np.ndarray:
+    layers = layers.astype(float)
+    if law == "exponential":
+        return layers
+    return np.log(np.log(layers)) if law == "inverse_log" else np.log(layers)
 
 
-def _line(law: str, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+def _predict(law: str, layers: np.ndarray, intercept: float, slope: float,
+             offset: float) -> np.ndarray:
+    if law != "inverse_log":
+        return intercept + slope * _coordinate(law, layers)
+    with np.errstate(invalid="ignore"):
+        return intercept - np.log(np.log(layers.astype(float)) + offset)
+
+
+def _fit(law: str, layers: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """(intercept, slope, offset) of ``law`` fitted to log theta ``y``."""
     if law == "reciprocal":
-        return float(np.mean(y + x)), -1.0
-    slope, intercept = np.polyfit(x, y, 1)
-    return float(intercept), float(slope)
+        return float(np.mean(y + np.log(layers))), -1.0, 0.0
+    if law != "inverse_log":
+        slope, intercept = np.polyfit(_coordinate(law, layers), y, 1)
+        return float(intercept), float(slope), 0.0
+    # theta (alpha log l + beta) = 1 in least squares, theta scaled by its largest value
+    top = y.max()
+    weight = np.exp(y - top)
+    design = weight[:, None] * np.column_stack([np.log(layers.astype(float)), np.ones(len(y))])
+    (alpha, beta), *_ = np.linalg.lstsq(design, np.ones(len(y)), rcond=None)
+    if alpha <= 0:  # not a decay: no inverse-log law
+        return float("nan"), -1.0, float("nan")
+    return float(top - np.log(alpha)), -1.0, float(beta / alpha)
 
 
-def fit_law(law: str, layers: np.ndarray, theta: np.ndarray) -> DecayFit:
-    """Fit ``law`` to theta(l) over the given layers (all > 0) by least squares in log theta.
+def _rms(residual: np.ndarray) -> float:
+    value = float(np.sqrt(np.mean(residual ** 2)))
+    return value if np.isfinite(value) else float("inf")
+
+
+def _log_angles(layers, theta, log_theta) -> tuple[np.ndarray, np.ndarray]:
+    """Layers (> 0) and log theta of the finite, positive angles given as theta or log_theta."""
+    if (theta is None) == (log_theta is None):
+        raise ValueError("give the angles as exactly one of theta and log_theta")
+    layers = np.asarray(layers)
+    with np.errstate(divide="ignore"):
+        y = (np.log(np.asarray(theta, dtype=float)) if log_theta is None
+             else np.asarray(log_theta, dtype=float))
+    keep = (layers > 0) & np.isfinite(y)
+    return layers[keep], y[keep]
+
+
+def fit_law(law: str, layers, theta=None, log_theta=None) -> DecayFit:
+    """Fit ``law`` to theta(l) over the given layers (all > 0), the angles given as ``theta``
+    or ``log_theta``; see the module docstring for the criterion.
 
     The held-out error fits on the even-indexed points and scores on the odd-indexed ones and
     vice versa, so a law is judged on depths it was not fitted to.
     """
     if law not in LAWS:
         raise ValueError(f"unknown decay law {law!r}; expected one of {LAWS}")
-    layers = np.asarray(layers)
-    theta = np.asarray(theta, dtype=float)
-    keep = (layers > 0) & (theta > 0) & np.isfinite(theta)
-    layers, y = layers[keep], np.log(theta[keep])
-    if len(layers) < 4:
-        raise ValueError("a decay-law fit needs at least 4 layers with positive angle")
-    x = _design(law, layers)
-    intercept, slope = _line(law, x, y)
-    rms = float(np.sqrt(np.mean((y - intercept - slope * x) ** 2)))
+    layers, y = _log_angles(layers, theta, log_theta)
+    if len(layers) < MIN_FIT_LAYERS:
+        raise ValueError(f"a decay-law fit needs at least {MIN_FIT_LAYERS} layers with "
+                         "positive angle")
+    intercept, slope, offset = _fit(law, layers, y)
+    rms = _rms(y - _predict(law, layers, intercept, slope, offset))
     errors = []
-    for train in (slice(0, None, 2), slice(1, None, 2)):
-        test = slice(1, None, 2) if train.start == 0 else slice(0, None, 2)
-        a, b = _line(law, x[train], y[train])
-        errors.append((y[test] - a - b * x[test]) ** 2)
-    heldout = float(np.sqrt(np.mean(np.concatenate(errors))))
-    return DecayFit(law, int(layers.min()), int(layers.max()), intercept, slope, rms, heldout)
+    for train, test in ((slice(0, None, 2), slice(1, None, 2)),
+                        (slice(1, None, 2), slice(0, None, 2))):
+        params = _fit(law, layers[train], y[train])
+        errors.append(y[test] - _predict(law, layers[test], *params))
+    heldout = _rms(np.concatenate(errors))
+    return DecayFit(law, int(layers.min()), int(layers.max()), intercept, slope, rms, heldout,
+                    offset)
 
 
-def best_law(layers: np.ndarray, theta: np.ndarray,
-             laws: tuple[str, ...] = LAWS) -> tuple[DecayFit, list[DecayFit]]:
+def best_law(layers, theta=None, laws: tuple[str, ...] = LAWS,
+             log_theta=None) -> tuple[DecayFit, list[DecayFit]]:
     """Fit every law in ``laws`` over the window and return (the winner, all fits).
 
-    The exponential and the power law compete on held-out error; a winning power law whose
-    exponent lies within RECIPROCAL_BAND of 1 is named the reciprocal law (its one-parameter
-    fit, with exponent exactly 1, is reported)."""
-    fits = [fit_law(law, layers, theta) for law in laws]
+    The exponential, the power and the inverse-log law compete on held-out error; a winning
+    power law whose exponent lies within RECIPROCAL_BAND of 1 is named the reciprocal law (its
+    one-parameter fit, with exponent exactly 1, is reported)."""
+    fits = [fit_law(law, layers, theta, log_theta) for law in laws]
     contenders = [fit for fit in fits if fit.law != "reciprocal"]
     winner = min(contenders, key=lambda fit: fit.heldout_rms)
     if winner.law == "power" and abs(winner.slope + 1) < RECIPROCAL_BAND and "reciprocal" in laws:
@@ -105,18 +153,31 @@ def decay_windows(depth: int) -> list[tuple[int, int]]:
     return windows
 
 
-def window_fits(layers, theta, windows: Sequence[tuple[int, int]]
-                ) -> list[tuple[DecayFit, list[DecayFit]]]:
-    """``best_law`` of theta(l) in each window holding at least 4 layers."""
-    layers, theta = np.asarray(layers), np.asarray(theta, dtype=float)
+def window_fits(layers, theta=None, windows: Sequence[tuple[int, int]] = (),
+                log_theta=None) -> list[tuple[DecayFit, list[DecayFit]]]:
+    """``best_law`` of theta(l) (or log theta) in each window holding at least MIN_FIT_LAYERS
+    layers."""
+    layers, y = _log_angles(layers, theta, log_theta)
     results = []
     for first, last in windows:
         keep = (layers >= first) & (layers <= last)
-        if keep.sum() >= 4:
-            results.append(best_law(layers[keep], theta[keep]))
+        if keep.sum() >= MIN_FIT_LAYERS:
+            results.append(best_law(layers[keep], log_theta=y[keep]))
     return results
 
 
+RATE_NAMES = {"exponential": "rate", "power": "exponent", "reciprocal": "exponent",
+              "inverse_log": "theta log l ->"}
+
+
+def rate(fit: DecayFit) -> float:
+    """The fitted law's rate: lambda (exponential), p (power law, 1 for the reciprocal law) or
+    A = lim theta log l (inverse-log)."""
+    return float(np.exp(fit.intercept)) if fit.law == "inverse_log" else -fit.slope
+
+
 def paper_name(law: str) -> str:
-    """The paper's name for a decay law: exponential, sub-exponential (power law) or reciprocal."""
-    return {"exponential": "exponential", "power": "sub-exponential", "reciprocal": "reciprocal"}[law]
+    """The paper's name for a decay law: exponential, sub-exponential (power law), reciprocal,
+    or inverse-logarithmic (not among the paper's names)."""
+    return {"exponential": "exponential", "power": "sub-exponential", "reciprocal": "reciprocal",
+            "inverse_log": "inverse-logarithmic"}[law]

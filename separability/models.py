@@ -4,7 +4,9 @@ Input layer h0 = A x (linear); blocks
   mlp:       h' = relu(W h)
   resnet:    h' = h + V relu(W h)
   resnet_bn: h' = h + V relu(BN(W h))
-W, V ~ N(0, s / N) per fan-in, biases zero (trainable in training), BN gamma 1 beta 0.
+W, V ~ N(0, s / N) per fan-in, BN gamma 1 beta 0. The pre-activation bias b of every block
+(inside BN's input for resnet_bn) is drawn b ~ N(0, s_b) per unit, zero by default (the
+paper's setting); every other bias starts at zero. All biases are trainable in training.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 
 import torch
 from torch import nn
+from torch.nn import functional
 
 from separability.theory import check_architecture
 
@@ -59,13 +62,22 @@ class Block(nn.Module):
             self.norm = VarianceNorm(bn_eps)
         self.out_scale = out_scale
 
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        """Apply the block to a batch of features h (batch x N)."""
-        branch = torch.relu(self.norm(self.w(h)))
+    def forward(self, h: torch.Tensor, bias_scale: float = 1.0) -> torch.Tensor:
+        """Apply the block to a batch of features h (batch x N), its biases multiplied by
+        ``bias_scale``: for mlp and resnet, block(s h) = s block(h) with biases / s, which lets
+        a caller keep h rescaled (see propagation.propagate) without changing the model."""
+        branch = torch.relu(self.norm(self.linear(self.w, h, bias_scale)))
         if self.v is None:
             return branch
-        out = h + self.v(branch)
+        out = h + self.linear(self.v, branch, bias_scale)
         return out if self.out_scale == 1.0 else out / self.out_scale
+
+    @staticmethod
+    def linear(layer: nn.Linear, h: torch.Tensor, bias_scale: float) -> torch.Tensor:
+        """layer(h) with the layer's bias multiplied by ``bias_scale``."""
+        if bias_scale == 1.0:
+            return layer(h)
+        return functional.linear(h, layer.weight, layer.bias * bias_scale)
 
 
 class SeparabilityNet(nn.Module):
@@ -74,11 +86,13 @@ class SeparabilityNet(nn.Module):
 
     def __init__(self, arch: str, in_dim: int, width: int, depth: int, n_classes: int | None = None,
                  s_in: float = 1.0, s_w: float = 2.0, s_v: float = 2.0, bn_eps: float = 1e-5,
-                 bn_centering: bool = True, resnet_rescale: bool = False):
+                 bn_centering: bool = True, resnet_rescale: bool = False, s_b: float = 0.0):
         super().__init__()
         check_architecture(arch)
         self.arch, self.width, self.depth = arch, width, depth
-        self.scales = {"s_in": s_in, "s_w": s_w, "s_v": s_v}
+        if s_b < 0:
+            raise ValueError(f"bias variance s_b must be >= 0, got {s_b}")
+        self.scales = {"s_in": s_in, "s_w": s_w, "s_v": s_v, "s_b": s_b}
         out_scale = math.sqrt(1.0 + s_w * s_v / 2.0) if arch == "resnet" and resnet_rescale else 1.0
         self.input = linear(in_dim, width)
         self.blocks = nn.ModuleList(
@@ -88,7 +102,9 @@ class SeparabilityNet(nn.Module):
 
     def initialise(self, seed: int) -> "SeparabilityNet":
         """Draw the paper's Gaussian weights from ``seed``: A ~ N(0, s_in / D), W ~ N(0, s_w / N),
-        V ~ N(0, s_v / N); the head as PyTorch's default for a linear layer; all biases zero."""
+        V ~ N(0, s_v / N); the head as PyTorch's default for a linear layer; then, if s_b > 0,
+        each block's pre-activation bias b ~ N(0, s_b) (drawn after every weight, so the
+        weights of a seed do not depend on s_b); every other bias zero."""
         generator = torch.Generator().manual_seed(seed)
 
         def gaussian(layer: nn.Linear, variance: float) -> None:
@@ -104,6 +120,11 @@ class SeparabilityNet(nn.Module):
                 gaussian(block.v, self.scales["s_v"])
         if self.head is not None:
             gaussian(self.head, 1.0 / 3.0)  # variance 1/(3 fan_in): PyTorch's uniform default
+        if self.scales["s_b"] > 0:
+            std = math.sqrt(self.scales["s_b"])
+            with torch.no_grad():
+                for block in self.blocks:
+                    block.w.bias.copy_(torch.randn(self.width, generator=generator) * std)
         return self
 
     def hidden(self, x: torch.Tensor) -> torch.Tensor:

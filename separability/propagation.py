@@ -22,13 +22,16 @@ from separability.statistics import class_pair_masks, gram, layer_statistics
 
 def propagate(model: SeparabilityNet, h0: torch.Tensor) -> Iterator[tuple[int, torch.Tensor, float]]:
     """Yield ``(l, h_l / scale_l, log scale_l^2)`` for l = 0..L, starting from the features h0
-    of layer 0 and applying the model's blocks in turn (no input layer; see ``input_features``)."""
+    of layer 0 and applying the model's blocks in turn (no input layer; see ``input_features``).
+    With biases (s_b > 0) the blocks are not homogeneous: each block then sees its biases
+    divided by scale_l, which is the same model on the rescaled features."""
     h, log_scale = h0, 0.0
     rescale = model.arch != "resnet_bn"
+    biased = model.scales["s_b"] > 0
     with torch.no_grad():
         yield 0, h, log_scale
         for layer, block in enumerate(model.blocks, start=1):
-            h = block(h)
+            h = block(h, math.exp(-0.5 * log_scale)) if biased and rescale else block(h)
             if rescale:  # any positive scalar will do: its log is carried exactly
                 mean_square = float(h.square().mean())
                 h.mul_(1.0 / math.sqrt(mean_square))
@@ -110,3 +113,17 @@ def pair_statistics(arch: str, width: int, depth: int, seed: int, angles: Sequen
         rows.append(pd.DataFrame({"layer": layer, "angle0": angle0[::pairs_per_angle],
                                   "cos": cos.mean(axis=1), "theta": np.arccos(cos).mean(axis=1)}))
     return pd.concat(rows, ignore_index=True).assign(arch=arch, width=width, seed=seed)
+
+
+def phase_pairs(arch: str, cells: Sequence[Sequence[float]], width: int, depth: int,
+                seeds: int, angle: float, pairs_per_angle: int, **model_kwargs) -> pd.DataFrame:
+    """Controlled pairs from ``angle`` through random ``arch`` blocks at each initialisation
+    cell (s_w, s_b) of the phase diagram (figure 8), seeds 0..seeds-1: the ``pair_statistics``
+    rows with the cell's s_w and s_b as columns. resnet_bn uses variance-only BN, as the
+    scalar theory it is checked against."""
+    if arch == "resnet_bn":
+        model_kwargs = {**model_kwargs, "bn_centering": False}
+    tables = [pair_statistics(arch, width, depth, seed, [angle], pairs_per_angle, progress=False,
+                              s_w=s_w, s_b=s_b, **model_kwargs).assign(s_w=s_w, s_b=s_b)
+              for s_w, s_b in cells for seed in range(seeds)]
+    return pd.concat(tables, ignore_index=True)

@@ -1,4 +1,4 @@
-"""Training experiments of SPEC "Training" (claims C1, C5).
+"""Training experiments of docs/training.md (claims C1, C5).
 
 A classifier is the SPEC network (``SeparabilityNet``: input layer, ``depth`` blocks of width N)
 plus a linear head, trained on the training split with one budget for every architecture and
@@ -11,25 +11,30 @@ and deterministic algorithms are on, so one seed gives one bit-identical result 
 and thread count. A run can be checkpointed after every epoch and resumed from the checkpoint
 with the same result as an uninterrupted run.
 
-A non-finite loss stops a run and marks it ``diverged`` with the epoch and step; nothing raises.
+A checkpoint is resumed only by a run of the same config, data and training code
+(``separability.io.load_checkpoint``).
+
+A non-finite loss stops a run and marks it ``diverged`` with the epoch and step; a network
+whose last hidden layer is all zero after training (every ReLU dead, q = 0) is marked
+``collapsed`` with NaN statistics; both with the reason, and nothing raises.
 
 The per-layer statistics before and after training are those of ``separability.statistics``
 (``gram``, ``class_pair_masks``, ``layer_statistics``), the one implementation the random-init
-propagation and the theory also use, on the evaluation subset: at initialisation with batch
-statistics (BN normalises over the whole evaluation subset, as in the propagation code), after
-training both with BN in inference mode (running statistics, phase ``trained``) and with batch
-statistics (phase ``trained_batch``).
+propagation and the theory also use, on two subsets of equal size (``SUBSETS``): the
+evaluation subset of the training split (``train``) and the held-out subset of the test split
+(``heldout``), plus the nearest-class-mean accuracy of the held-out features with class means
+from the training subset. Phases: at initialisation with batch statistics (BN normalises over
+the whole subset, as in the propagation code), after training both with BN in inference mode
+(running statistics, phase ``trained``) and with batch statistics (phase ``trained_batch``).
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 import logging
 import math
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -41,8 +46,15 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from separability.io import code_fingerprint, data_fingerprint, load_checkpoint, save_checkpoint
 from separability.models import SeparabilityNet
-from separability.statistics import STATISTICS, class_pair_masks, gram, layer_statistics
+from separability.statistics import (
+    STATISTICS,
+    class_pair_masks,
+    gram,
+    layer_statistics,
+    ncm_accuracy,
+)
 from separability.theory import check_architecture
 
 LOG = logging.getLogger("separability")
@@ -50,6 +62,13 @@ LOG = logging.getLogger("separability")
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "cosine")
 PHASES = ("init", "trained", "trained_batch")
+# The subsets the statistics are computed on, and the arrays of a prepared data set holding them.
+SUBSETS = {"train": "eval", "heldout": "heldout"}
+# Per-layer columns: the statistics of the Gram matrix, and the nearest-class-mean accuracy
+# (held-out subset only; NaN on the training subset, whose features give the class means).
+LAYER_COLUMNS = (*STATISTICS, "ncm_accuracy")
+# The last-layer separability measures of runs.tsv, per subset.
+MEASURES = {"train": ("ratio", "fisher"), "heldout": ("ratio", "fisher", "ncm_accuracy")}
 EVAL_CHUNK = 2048
 
 
@@ -57,9 +76,11 @@ EVAL_CHUNK = 2048
 class RunConfig:
     """Everything that determines one training run (recorded in its JSON and checkpoint).
 
-    ``resnet_rescale`` divides each `resnet` block's output by sqrt(1 + s_w s_v / 2) (SPEC
-    "Training"); ``schedule`` ``cosine`` anneals the rate from ``lr`` to 0 over ``epochs``
-    (the rate of epoch e is lr (1 + cos(pi e / epochs)) / 2), ``constant`` keeps it.
+    ``resnet_rescale`` divides each `resnet` block's output by sqrt(1 + s_w s_v / 2)
+    (docs/training.md); ``s_b`` is the variance of the pre-activation biases at
+    initialisation (docs/models.md; 0, the paper's setting, by default); ``schedule``
+    ``cosine`` anneals the rate from ``lr`` to 0 over ``epochs`` (the rate of epoch e is
+    lr (1 + cos(pi e / epochs)) / 2), ``constant`` keeps it.
     Weight decay applies to every parameter. The last incomplete batch of an epoch is dropped.
     """
 
@@ -78,6 +99,7 @@ class RunConfig:
     s_in: float = 1.0
     s_w: float = 2.0
     s_v: float = 2.0
+    s_b: float = 0.0
     bn_eps: float = 1e-5
 
     def __post_init__(self):
@@ -134,16 +156,6 @@ def device_name(device: torch.device) -> str:
     return device.type
 
 
-def git_revision() -> str:
-    """Commit of the checkout holding this package, or ``unknown``."""
-    try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                                capture_output=True, text=True, timeout=10, check=True)
-        return result.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
 # --------------------------------------------------------------------------------------------
 # model, optimiser, data order
 
@@ -151,7 +163,7 @@ def git_revision() -> str:
 def build_model(config: RunConfig, in_dim: int, n_classes: int) -> SeparabilityNet:
     """The SPEC network with a linear head, initialised from ``config.seed``."""
     model = SeparabilityNet(config.arch, in_dim, config.width, config.depth, n_classes=n_classes,
-                            s_in=config.s_in, s_w=config.s_w, s_v=config.s_v,
+                            s_in=config.s_in, s_w=config.s_w, s_v=config.s_v, s_b=config.s_b,
                             bn_eps=config.bn_eps, bn_centering=True,
                             resnet_rescale=config.resnet_rescale)
     return model.initialise(config.seed)
@@ -213,7 +225,7 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float,
 
 
 # --------------------------------------------------------------------------------------------
-# statistics (one implementation: separability.statistics)
+# statistics (one implementation: separability.statistics) on the two subsets
 
 
 def layer_features(model: SeparabilityNet, x: torch.Tensor) -> Iterator[tuple[int, torch.Tensor]]:
@@ -228,83 +240,51 @@ def layer_features(model: SeparabilityNet, x: torch.Tensor) -> Iterator[tuple[in
             yield layer, h
 
 
-def model_statistics(model: SeparabilityNet, x: np.ndarray, y: np.ndarray,
-                     batch_statistics: bool) -> list[dict]:
-    """SPEC statistics (``layer_statistics``) of every layer 0..L on the evaluation subset
-    (x, y), with BN using the statistics of this batch or, if not ``batch_statistics``, its
-    running statistics. Works on a copy: the model's running statistics are not touched."""
+def subset_statistics(model: SeparabilityNet, data: Mapping[str, np.ndarray],
+                      batch_statistics: bool) -> dict[str, list[dict]]:
+    """Per-layer statistics (``layer_statistics``) of layers 0..L on each subset of
+    ``SUBSETS``, keyed by subset, with BN using the statistics of that subset as the batch or,
+    if not ``batch_statistics``, its running statistics; the held-out rows add the
+    nearest-class-mean accuracy of the held-out features with the training subset's class means
+    (``ncm_accuracy``). A subset's Gram statistics read only that subset. Works on a copy: the
+    model's running statistics are not touched."""
     copied = copy.deepcopy(model).train(batch_statistics)
     device = next(copied.parameters()).device
-    masks = class_pair_masks(y)
-    inputs = torch.as_tensor(x, dtype=torch.float32, device=device)
-    return [{"layer": layer, **layer_statistics(gram(h), masks)}
-            for layer, h in layer_features(copied, inputs)]
+    labels = {subset: data[f"y_{key}"] for subset, key in SUBSETS.items()}
+    masks = {subset: class_pair_masks(y) for subset, y in labels.items()}
+    streams = [layer_features(copied, torch.as_tensor(data[f"x_{key}"], dtype=torch.float32,
+                                                      device=device))
+               for key in SUBSETS.values()]
+    rows = {subset: [] for subset in SUBSETS}
+    with torch.no_grad():  # strict: both streams run to their end inside this context
+        for (layer, train), (_, heldout) in zip(*streams, strict=True):
+            for subset, h in (("train", train), ("heldout", heldout)):
+                rows[subset].append({"layer": layer, **layer_statistics(gram(h), masks[subset])})
+            rows["train"][-1]["ncm_accuracy"] = math.nan
+            rows["heldout"][-1]["ncm_accuracy"] = ncm_accuracy(train, labels["train"], heldout,
+                                                               labels["heldout"])
+    return rows
 
 
-def missing_statistics(depth: int) -> list[dict]:
-    """NaN rows for every layer (statistics of a diverged model)."""
-    return [{"layer": layer, **{name: math.nan for name in STATISTICS}}
-            for layer in range(depth + 1)]
+def missing_statistics(depth: int) -> dict[str, list[dict]]:
+    """NaN rows for every subset and layer (statistics of a diverged model)."""
+    return {subset: [{"layer": layer, **{name: math.nan for name in LAYER_COLUMNS}}
+                     for layer in range(depth + 1)] for subset in SUBSETS}
 
 
-# --------------------------------------------------------------------------------------------
-# checkpoints and JSON
+def collapsed(statistics: Mapping[str, list[dict]]) -> bool:
+    """Whether the last hidden layer's features are all zero on the training subset (q = 0:
+    every ReLU dead), so that no distance, angle or ratio is defined."""
+    return math.isnan(statistics["train"][-1]["log_q"])
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
-    """Write through ``write(temporary path)`` then rename, so ``path`` is never half-written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def finite_or_none(value):
-    """Replace non-finite floats by None, recursively (strict JSON has no NaN)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {key: finite_or_none(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite_or_none(item) for item in value]
-    if isinstance(value, np.generic):
-        return finite_or_none(value.item())
-    return value
-
-
-def write_json(record: Mapping, path: str | Path) -> None:
-    """Write ``record`` as strict JSON (non-finite numbers as null), atomically."""
-    text = json.dumps(finite_or_none(record), indent=1, allow_nan=False)
-    atomic_write(path, lambda temporary: temporary.write_text(text + "\n"))
-
-
-def read_json(path: str | Path) -> dict:
-    """Read a JSON record written by ``write_json``."""
-    return json.loads(Path(path).read_text())
-
-
-def save_checkpoint(path: str | Path, state: Mapping) -> None:
-    """``torch.save`` to ``path`` atomically."""
-    atomic_write(path, lambda temporary: torch.save(dict(state), temporary))
-
-
-def load_checkpoint(path: str | Path | None, config: RunConfig) -> dict | None:
-    """The checkpoint at ``path`` if it exists and was written by a run of ``config``."""
-    if path is None or not Path(path).exists():
-        return None
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # a checkpoint that cannot be read is only a lost head start
-        LOG.warning("ignoring unreadable checkpoint %s: %s", path, error)
-        return None
-    if state.get("config") != config.as_dict():
-        LOG.warning("ignoring checkpoint %s written for another configuration", path)
-        return None
-    return state
+def last_layer(statistics: Mapping[str, Mapping[str, list[dict]]]) -> dict[str, float]:
+    """The separability measures of the last hidden layer per subset and phase, named as the
+    columns of runs.tsv: ``ratio_trained`` (training subset), ``heldout_ratio_trained``, ..."""
+    return {f"{'heldout_' if subset == 'heldout' else ''}{measure}_{phase}":
+            statistics[phase][subset][-1][measure]
+            for subset, measures in MEASURES.items() for phase in PHASES
+            for measure in measures}
 
 
 # --------------------------------------------------------------------------------------------
@@ -336,9 +316,11 @@ def fit(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.device,
 
     Evaluates at the end of every epoch, with BN in inference mode, on the validation split
     and, only if ``data`` holds one, on the test split (recorded, never used for a choice).
-    With ``checkpoint``, the state after every epoch is written there (atomically) and a
-    matching checkpoint found there at the start is resumed from; ``on_epoch_end(epoch)``
-    (1-based, after the checkpoint) lets tests simulate an interruption.
+    With ``checkpoint``, the state after every epoch is written there (atomically) with the
+    run's identity (config, fingerprints of ``data`` and of the training code), and a
+    checkpoint found there at the start is resumed from only if its identity is this run's;
+    ``on_epoch_end(epoch)`` (1-based, after the checkpoint) lets tests simulate an
+    interruption.
     """
     deterministic()
     splits = ["train", "val"] + (["test"] if "x_test" in data else [])
@@ -347,7 +329,9 @@ def fit(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.device,
     optimizer = make_optimizer(config, model)
     history: list[dict] = []
     start, elapsed = 0, 0.0
-    state = load_checkpoint(checkpoint, config)
+    identity = None if checkpoint is None else {
+        "config": config.as_dict(), "data": data_fingerprint(data), "code": code_fingerprint()}
+    state = load_checkpoint(checkpoint, identity)
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
@@ -399,7 +383,7 @@ def fit(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.device,
             break
         if checkpoint is not None:
             save_checkpoint(checkpoint, {
-                "config": config.as_dict(), "epoch": epoch + 1, "model": model.state_dict(),
+                "identity": identity, "epoch": epoch + 1, "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(), "history": history,
                 "elapsed_s": elapsed + time.perf_counter() - began})
         if on_epoch_end is not None:
@@ -421,55 +405,67 @@ def save_model(model: nn.Module, config: RunConfig, status: str, path: str | Pat
 def train_run(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.device,
               checkpoint: str | Path | None = None, progress: bool = True,
               on_epoch_end: Callable[[int], None] | None = None) -> tuple[dict, SeparabilityNet]:
-    """One seeded training run with everything SPEC asks to record.
+    """One seeded training run with everything docs/training.md asks to record.
 
-    ``data`` is a prepared data set (``load_prepared``): train/val/test splits and the
-    evaluation subset (x_eval, y_eval). Returns the JSON-ready record and the trained model.
-    The record holds the config, the per-epoch history (train/val/test loss and accuracy), the
-    status (``ok`` or ``diverged`` with epoch and step), the final losses and accuracies (NaN
-    when diverged), the per-layer statistics of the phases init / trained / trained_batch, the
-    wall time and the device.
+    ``data`` is a prepared data set (``load_prepared``): train/val/test splits, the evaluation
+    subset (x_eval, y_eval) and the held-out subset (x_heldout, y_heldout). Returns the
+    JSON-ready record and the trained model. The record holds the config, the per-epoch history
+    (train/val/test loss and accuracy), the status (``ok``; ``diverged`` with epoch and step;
+    ``collapsed``) and its reason, the final losses and accuracies (NaN when diverged), the
+    per-layer statistics of the phases init / trained / trained_batch on both subsets, the
+    last-layer measures (``last_layer``), a fingerprint of the data, the wall time and the
+    device.
     """
     began = time.perf_counter()
     description = f"{config.arch} L={config.depth} seed={config.seed} lr={config.lr:g}"
     initial = build_model(config, data["x_train"].shape[1], class_count(data))
-    statistics = {"init": model_statistics(initial.to(device), data["x_eval"], data["y_eval"],
-                                           batch_statistics=True)}
+    statistics = {"init": subset_statistics(initial.to(device), data, batch_statistics=True)}
     result = fit(config, data, device, checkpoint, progress, on_epoch_end, description)
+    status, reason = result.status, None
     final = {}
-    if result.status == "ok":
+    if status == "ok":
         tensors = to_device(data, ("train", "val", "test"), device)
         for split in ("train", "val", "test"):
             loss, accuracy = evaluate(result.model, tensors[f"x_{split}"], tensors[f"y_{split}"])
             final[f"{split}_loss"], final[f"{split}_accuracy"] = loss, accuracy
-        statistics["trained"] = model_statistics(result.model, data["x_eval"], data["y_eval"],
-                                                 batch_statistics=False)
+        statistics["trained"] = subset_statistics(result.model, data, batch_statistics=False)
         statistics["trained_batch"] = (
-            model_statistics(result.model, data["x_eval"], data["y_eval"], batch_statistics=True)
+            subset_statistics(result.model, data, batch_statistics=True)
             if config.arch == "resnet_bn" else statistics["trained"])
+        if collapsed(statistics["trained"]):
+            status = "collapsed"
+            reason = (f"every feature of the last hidden layer (l = {config.depth}) is zero "
+                      "after training (q = 0, all ReLUs dead): its statistics are undefined")
     else:
+        reason = (f"non-finite loss at epoch {result.diverged_epoch}, step "
+                  f"{result.diverged_step}")
         final = {f"{split}_{what}": math.nan for split in ("train", "val", "test")
                  for what in ("loss", "accuracy")}
         statistics["trained"] = statistics["trained_batch"] = missing_statistics(config.depth)
-    last = config.depth
     record = {
         "arch": config.arch, "depth": config.depth, "seed": config.seed, "lr": config.lr,
         "n_classes": class_count(data), "config": config.as_dict(),
-        "status": result.status,
+        "status": status, "status_reason": reason,
         "diverged_epoch": result.diverged_epoch, "diverged_step": result.diverged_step,
         "history": result.history, "final": final,
-        "ratio": {phase: statistics[phase][last]["ratio"] for phase in PHASES},
+        "last_layer": last_layer(statistics),
         "statistics": statistics,
+        "subset_sizes": {subset: int(len(data[f"y_{key}"])) for subset, key in SUBSETS.items()},
+        "data_sha256": data_fingerprint(data),
         "resumed_from_epoch": result.resumed_from,
         "training_time_s": result.elapsed_s,
         "wall_time_s": time.perf_counter() - began + result.previous_s,
         "device": device_name(device), "torch_version": torch.__version__,
         "threads": torch.get_num_threads(),
     }
-    LOG.info("%s: %s, %d epochs, test accuracy %.4f, ratio d_b/d_w at layer %d %.4g -> %.4g "
-             "(batch BN %.4g), %.1f s on %s", description, result.status, len(result.history),
-             final["test_accuracy"], last, record["ratio"]["init"], record["ratio"]["trained"],
-             record["ratio"]["trained_batch"], record["wall_time_s"], record["device"])
+    measures = record["last_layer"]
+    LOG.info("%s: %s%s, %d epochs, test accuracy %.4f; ratio d_b/d_w at layer %d, held-out "
+             "%.4g -> %.4g, training subset %.4g -> %.4g (batch BN %.4g), %.1f s on %s",
+             description, status, f" ({reason})" if reason else "", len(result.history),
+             final["test_accuracy"], config.depth, measures["heldout_ratio_init"],
+             measures["heldout_ratio_trained"], measures["ratio_init"],
+             measures["ratio_trained"], measures["ratio_trained_batch"], record["wall_time_s"],
+             record["device"])
     return record, result.model
 
 
@@ -533,11 +529,14 @@ def select_learning_rate(base: RunConfig, learning_rates: Sequence[float], epoch
 # --------------------------------------------------------------------------------------------
 # tidy tables
 
+LAST_LAYER_COLUMNS = tuple(f"{'heldout_' if subset == 'heldout' else ''}{measure}_{phase}"
+                           for subset, measures in MEASURES.items() for phase in PHASES
+                           for measure in measures)
 RUN_COLUMNS = ("dataset", "arch", "depth", "width", "seed", "n_classes", "lr", "status",
-               "diverged_epoch", "diverged_step", "epochs_completed", "test_accuracy", "test_loss",
-               "val_accuracy", "val_loss", "train_accuracy", "train_loss", "ratio_init",
-               "ratio_trained", "ratio_trained_batch", "resnet_rescale", "wall_time_s",
-               "device", "git_revision")
+               "status_reason", "diverged_epoch", "diverged_step", "epochs_completed",
+               "test_accuracy", "test_loss", "val_accuracy", "val_loss", "train_accuracy",
+               "train_loss", *LAST_LAYER_COLUMNS, "resnet_rescale", "wall_time_s", "device",
+               "git_revision")
 
 
 def _number(value) -> float:
@@ -546,20 +545,23 @@ def _number(value) -> float:
 
 
 def run_row(record: Mapping) -> dict:
-    """One row of runs.tsv from a run record: identity, chosen rate, status, final losses and
-    accuracies, and the distance ratio d_b/d_w at the last hidden layer per phase."""
+    """One row of runs.tsv from a run record: identity, chosen rate, status and its reason,
+    final losses and accuracies, and the separability measures of the last hidden layer per
+    subset and phase (``LAST_LAYER_COLUMNS``: ratio d_b/d_w and Fisher's criterion on the
+    training and held-out subsets, nearest-class-mean accuracy of the held-out subset)."""
     final = record["final"]
     row = {"dataset": record.get("dataset", ""), "arch": record["arch"],
            "depth": int(record["depth"]), "width": int(record["config"]["width"]),
            "seed": int(record["seed"]), "n_classes": int(record["n_classes"]),
            "lr": float(record["lr"]), "status": record["status"],
+           "status_reason": record.get("status_reason") or "",
            "diverged_epoch": record["diverged_epoch"], "diverged_step": record["diverged_step"],
            "epochs_completed": len(record["history"])}
     for split in ("test", "val", "train"):
         for what in ("accuracy", "loss"):
             row[f"{split}_{what}"] = _number(final.get(f"{split}_{what}"))
-    for phase in PHASES:
-        row[f"ratio_{phase}"] = _number(record["ratio"][phase])
+    for column in LAST_LAYER_COLUMNS:
+        row[column] = _number(record["last_layer"][column])
     row.update(resnet_rescale=bool(record["config"]["resnet_rescale"]),
                wall_time_s=float(record["wall_time_s"]), device=record["device"],
                git_revision=record.get("git_revision", "unknown"))
@@ -567,28 +569,30 @@ def run_row(record: Mapping) -> dict:
 
 
 def layer_rows(record: Mapping) -> list[dict]:
-    """Rows of layers.tsv from a run record: one per phase and layer, all SPEC statistics."""
+    """Rows of layers.tsv from a run record: one per phase, subset and layer, all statistics
+    (``LAYER_COLUMNS``)."""
     rows = []
     for phase in PHASES:
-        for stats in record["statistics"][phase]:
-            rows.append({"dataset": record.get("dataset", ""), "arch": record["arch"],
-                         "depth": int(record["depth"]), "seed": int(record["seed"]),
-                         "phase": phase, "layer": int(stats["layer"]),
-                         **{name: _number(stats.get(name)) for name in STATISTICS}})
+        for subset in SUBSETS:
+            for stats in record["statistics"][phase][subset]:
+                rows.append({"dataset": record.get("dataset", ""), "arch": record["arch"],
+                             "depth": int(record["depth"]), "seed": int(record["seed"]),
+                             "phase": phase, "subset": subset, "layer": int(stats["layer"]),
+                             **{name: _number(stats.get(name)) for name in LAYER_COLUMNS}})
     return rows
 
 
 def aggregate(records: Sequence[Mapping]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """runs.tsv (one row per run, ``RUN_COLUMNS``) and layers.tsv (one row per run, phase and
-    layer) from run records, sorted by architecture, depth and seed."""
+    """runs.tsv (one row per run, ``RUN_COLUMNS``) and layers.tsv (one row per run, phase,
+    subset and layer) from run records, sorted by architecture, depth and seed."""
     runs = pd.DataFrame([run_row(record) for record in records], columns=list(RUN_COLUMNS))
     for column in ("diverged_epoch", "diverged_step"):
         runs[column] = runs[column].astype("Int64")
     layers = pd.DataFrame([row for record in records for row in layer_rows(record)])
-    order = {arch: rank for rank, arch in enumerate(("mlp", "resnet", "resnet_bn"))}
+    order = {arch: rank for rank, arch in enumerate(ARCHITECTURES)}
     runs = runs.sort_values(["arch", "depth", "seed"], key=lambda c: c.map(order)
                             if c.name == "arch" else c, ignore_index=True)
-    layers = layers.sort_values(["arch", "depth", "seed", "phase", "layer"],
+    layers = layers.sort_values(["arch", "depth", "seed", "phase", "subset", "layer"],
                                 key=lambda c: c.map(order) if c.name == "arch" else c,
                                 ignore_index=True)
     return runs, layers

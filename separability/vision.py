@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-VISION_DATASETS = ("mnist", "fashion_mnist", "cifar10")
+from separability import VISION_DATASETS
+
 
 N_CLASSES = 10
 PIXEL_SCALE = 256.0  # bytes / 256: exact binary fractions (module docstring)
@@ -34,6 +35,8 @@ CIFAR_SHAPE = (3, 32, 32)
 IDX_IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
 IDX_LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
 GZIP_MAGIC = b"\x1f\x8b"
+# Samples (train and test parts) of the published data sets.
+PUBLISHED_SAMPLES = {"mnist": 70_000, "fashion_mnist": 70_000, "cifar10": 60_000}
 
 
 class VisionDataError(RuntimeError):
@@ -99,13 +102,32 @@ def expected_files(name: str, data_dir: str | Path) -> list[Path]:
 
 
 def missing_files(name: str, data_dir: str | Path) -> list[Path]:
-    """The expected files of ``name`` that are not on disk."""
-    return [path for path in expected_files(name, data_dir) if not path.exists()]
+    """The expected files of ``name`` that are not regular files on disk (absent, or a
+    directory or other non-file standing at the file's path)."""
+    return [path for path in expected_files(name, data_dir) if not path.is_file()]
+
+
+def data_shape(name: str, data_dir: str | Path) -> tuple[int, int]:
+    """(samples, input dimension) of ``name``, train and test parts together, known before
+    loading: the sample count from the IDX label files' headers of an MNIST-like set when they
+    are readable, else the published count (70,000 for MNIST and Fashion-MNIST, 60,000 for
+    CIFAR-10). Lets the workflow check sizes before any job."""
+    cls = _torchvision_class(name)
+    if not _is_mnist_like(name):
+        return PUBLISHED_SAMPLES[name], int(np.prod(CIFAR_SHAPE))
+    try:
+        count = sum(_idx_header(_mnist_files(cls, Path(data_dir), train)[1], IDX_LABELS_MAGIC,
+                                1)[0] for train in (True, False))
+    except (OSError, VisionDataError):  # absent or broken: reported when the data are read
+        count = PUBLISHED_SAMPLES[name]
+    return count, int(np.prod(MNIST_SHAPE))
 
 
 def missing_message(name: str, data_dir: str | Path, missing: list[Path]) -> str:
-    """What to do about missing files: the files, and the config line that enables download."""
-    listing = "\n  ".join(str(path) for path in missing)
+    """What to do about missing files: the files (those that exist but are no regular file
+    marked as such), and the config line that enables download."""
+    listing = "\n  ".join(f"{path} (a directory or other non-file is there)" if path.exists()
+                          else str(path) for path in missing)
     return (f"data set {name!r}: files missing under data_dir={str(data_dir)!r}:\n  {listing}\n"
             "Put them there, or set `download: true` in config.yaml (or pass "
             "--config download=true) to let torchvision fetch them.")

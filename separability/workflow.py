@@ -1,12 +1,16 @@
 """Small helpers shared by the thin Snakemake scripts: logging to the rule's log file, tidy
-tables on disk, thread settings. Nothing here reads config.yaml."""
+tables on disk, thread settings, the provenance of the README's summary table. Nothing here
+reads config.yaml."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
+import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -54,3 +58,33 @@ def read_tables(paths: Sequence[str | Path]) -> pd.DataFrame:
     if not paths:
         raise ValueError("no tables to read")
     return pd.concat([pd.read_csv(path, sep="\t") for path in paths], ignore_index=True)
+
+
+def config_digest(config: Mapping) -> str:
+    """Short SHA-256 of the effective configuration (keys sorted), to tell two configs apart."""
+    text = json.dumps(config, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def checkout_state(directory: str | Path, ignore: str = "README.md") -> str:
+    """The git commit of the checkout at ``directory`` (12 digits), marked when tracked files
+    other than ``ignore`` have uncommitted changes; ``unknown`` outside a git checkout."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(directory), *args], capture_output=True,
+                              text=True, timeout=30, check=True).stdout.strip()
+
+    try:
+        revision = git("rev-parse", "--short=12", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                      f":(exclude){ignore}")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return f"{revision} with uncommitted changes" if changed else revision
+
+
+def readme_provenance(dataset: str, configfiles: Sequence[str], digest: str,
+                      state: str) -> str:
+    """The line above the README's summary table saying what it was made from."""
+    files = ", ".join(f"`{name}`" for name in configfiles)
+    return (f"*Verdicts on `{dataset}` from `results/claims.json`, written by "
+            f"`snakemake readme`; config {files} (digest `{digest}`), revision `{state}`.*")

@@ -59,6 +59,21 @@ def test_evaluation_subset_is_a_stratified_part_of_training():
     assert all(row.tobytes() in train_rows for row in prepared["x_eval"])
 
 
+def test_heldout_subset_is_a_stratified_part_of_the_test_split():
+    """Same size as the evaluation subset (capped by the test split), stratified, seeded, and
+    disjoint from everything the network is fitted on."""
+    prepared = prepare(*digits(), 0.2, 0.2, 300, seed=0)
+    assert len(prepared["y_heldout"]) == len(prepared["y_eval"]) == 300
+    expected = 300 * np.bincount(prepared["y_test"]) / len(prepared["y_test"])
+    assert np.abs(np.bincount(prepared["y_heldout"]) - expected).max() <= 1
+    test_rows = {row.tobytes() for row in prepared["x_test"]}
+    train_rows = {row.tobytes() for row in prepared["x_train"]}
+    assert all(row.tobytes() in test_rows for row in prepared["x_heldout"])
+    assert not any(row.tobytes() in train_rows for row in prepared["x_heldout"])
+    whole = prepare(*digits(), 0.2, 0.2, 500, seed=0)  # the test split holds only 360
+    assert len(whole["y_heldout"]) == len(whole["y_test"]) == 360
+
+
 def test_training_subsample():
     prepared = prepare(*digits(), 0.2, 0.2, 100, seed=0, train_size=200)
     assert len(prepared["y_train"]) == 200

@@ -1,7 +1,9 @@
-"""The conda environment of the rules pins the same releases as pyproject.toml."""
+"""The conda environment of the rules pins the same releases as pyproject.toml, and a plain
+install brings what `snakemake --report` needs."""
 
 import re
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import yaml
@@ -9,14 +11,26 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
+REQUIREMENT = re.compile(r"\s*([A-Za-z0-9_.\-]+)\s*(?:\[([^\]]*)\])?\s*==\s*([^\s;]+)\s*")
+
+
 def pins(requirements) -> dict[str, str]:
-    """name -> version for every 'name==version' requirement."""
+    """name -> version for every 'name==version' or 'name[extras]==version' requirement."""
     found = {}
     for requirement in requirements:
-        match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)\s*", requirement)
+        match = REQUIREMENT.fullmatch(requirement)
         if match:
-            found[match.group(1).lower().replace("_", "-")] = match.group(2)
+            found[match.group(1).lower().replace("_", "-")] = match.group(3)
     return found
+
+
+def extras(requirements, name: str) -> set[str]:
+    """The extras requested of package ``name``."""
+    for requirement in requirements:
+        match = REQUIREMENT.fullmatch(requirement)
+        if match and match.group(1).lower() == name:
+            return {extra.strip() for extra in (match.group(2) or "").split(",") if extra}
+    raise AssertionError(f"{name} is not a pinned dependency")
 
 
 def test_conda_env_pins_agree_with_pyproject():
@@ -36,3 +50,15 @@ def test_torch_pins_are_the_ones_on_disk():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     python_pins = pins(project["dependencies"])
     assert python_pins["torch"] == "2.14.1" and python_pins["torchvision"] == "0.29.1"
+
+
+def test_plain_install_can_build_the_report():
+    """`snakemake --report` needs pygments, which only Snakemake's `reports` extra brings: the
+    package depends on that extra, and the installed snakemake still provides it."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "reports" in extras(project["dependencies"], "snakemake")
+    snakemake = metadata.metadata("snakemake")
+    assert "reports" in snakemake.get_all("Provides-Extra")
+    brought = [req for req in snakemake.get_all("Requires-Dist") if 'extra == "reports"' in req]
+    assert any(req.lower().startswith("pygments") for req in brought), brought
+    metadata.version("pygments")  # installed

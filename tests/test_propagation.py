@@ -83,12 +83,11 @@ def test_pair_inputs_have_the_requested_angles():
 
 def finite_width_error(arch, evaluation, width, seeds=6, depth=8):
     """Mean over layers of |mean over seeds of the simulation - theory| of (ratio, theta_b);
-    resnet_bn with variance-only BN, the form the theory holds exactly for."""
+    resnet_bn with per-unit BN against the exact BN theory (the default of both)."""
     x, y = evaluation
-    centering = arch != "resnet_bn"
-    theory = gram_statistics(arch, x, y, depth, bn_centering=centering, progress=False)
-    runs = [data_statistics(arch, x, y, width, depth, seed, progress=False,
-                            bn_centering=centering)[["ratio", "theta_b"]].to_numpy()
+    theory = gram_statistics(arch, x, y, depth, progress=False)
+    runs = [data_statistics(arch, x, y, width, depth, seed,
+                            progress=False)[["ratio", "theta_b"]].to_numpy()
             for seed in range(seeds)]
     error = np.abs(np.mean(runs, axis=0) - theory[["ratio", "theta_b"]].to_numpy())
     return error[1:].mean(axis=0)

@@ -1,30 +1,36 @@
-"""Training experiments (C1, C5): learning, bit-identical repetition, divergence as data,
-resume after an interruption, learning-rate selection on the validation split only, and one
-implementation of the statistics for trained and random networks."""
+"""Training experiments (C1, C5): learning, bit-identical repetition, divergence and collapse
+as data, resume after an interruption (and never on other data or code), learning-rate
+selection on the validation split only, statistics on two subsets that never read each other,
+and one implementation of the statistics for trained and random networks."""
 
 import copy
+import logging
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+import yaml
 
+from separability import training
 from separability.data import digits, prepare
+from separability.io import finite_or_none, read_json, write_json
 from separability.propagation import data_statistics, input_features, propagate
 from separability.statistics import STATISTICS, class_pair_masks, gram, layer_statistics
 from separability.training import (
+    LAST_LAYER_COLUMNS,
     PHASES,
     RUN_COLUMNS,
+    SUBSETS,
     RunConfig,
     aggregate,
+    build_model,
     choose_learning_rate,
     epoch_order,
-    finite_or_none,
-    read_json,
     select_learning_rate,
+    subset_statistics,
     train_run,
-    write_json,
 )
 
 CPU = torch.device("cpu")
@@ -81,13 +87,16 @@ def test_divergence_is_recorded_not_raised(config, data, tmp_path):
     assert record["diverged_epoch"] >= 1 and record["diverged_step"] >= 1
     assert len(record["history"]) == record["diverged_epoch"] - 1
     assert math.isnan(record["final"]["test_accuracy"])
-    assert math.isnan(record["ratio"]["trained"]) and math.isnan(record["ratio"]["trained_batch"])
-    assert math.isfinite(record["ratio"]["init"])
+    measures = record["last_layer"]
+    assert all(math.isnan(measures[f"{prefix}ratio_{phase}"]) for prefix in ("", "heldout_")
+               for phase in ("trained", "trained_batch"))
+    assert math.isfinite(measures["ratio_init"]) and math.isfinite(measures["heldout_ratio_init"])
+    assert "non-finite loss" in record["status_reason"]
     write_json({"dataset": "digits", **record}, tmp_path / "run.json")  # strict JSON, no NaN
     runs, layers = aggregate([read_json(tmp_path / "run.json")])
     assert runs.status.tolist() == ["diverged"]
     assert runs.ratio_trained.isna().all() and runs.test_accuracy.isna().all()
-    assert set(layers.phase) == set(PHASES)
+    assert set(layers.phase) == set(PHASES) and set(layers.subset) == set(SUBSETS)
 
 
 def test_rescaled_resnet_trains_at_the_same_depth(data):
@@ -97,10 +106,8 @@ def test_rescaled_resnet_trains_at_the_same_depth(data):
     assert record["status"] == "ok"
 
 
-def test_resume_after_interruption_equals_uninterrupted_run(data, tmp_path):
-    config = TINY.replace(epochs=4, arch="resnet_bn")  # momentum buffers and BN running stats
-    checkpoint = tmp_path / "resume.pt"
-
+def interrupted_at_epoch_2(config, data, checkpoint):
+    """Run ``config`` with a checkpoint until an interruption after epoch 2."""
     def interrupt(epoch):
         if epoch == 2:
             raise KeyboardInterrupt
@@ -109,6 +116,12 @@ def test_resume_after_interruption_equals_uninterrupted_run(data, tmp_path):
         train_run(config, data, CPU, checkpoint=checkpoint, progress=False,
                   on_epoch_end=interrupt)
     assert checkpoint.exists()
+
+
+def test_resume_after_interruption_equals_uninterrupted_run(data, tmp_path):
+    config = TINY.replace(epochs=4, arch="resnet_bn")  # momentum buffers and BN running stats
+    checkpoint = tmp_path / "resume.pt"
+    interrupted_at_epoch_2(config, data, checkpoint)
     resumed, resumed_model = train_run(config, data, CPU, checkpoint=checkpoint, progress=False)
     uninterrupted, model = train_run(config, data, CPU, progress=False)
     assert resumed["resumed_from_epoch"] == 2 and uninterrupted["resumed_from_epoch"] == 0
@@ -124,6 +137,85 @@ def test_checkpoint_of_another_configuration_is_ignored(data, tmp_path):
     fresh, _ = train_run(TINY.replace(epochs=1), data, CPU, progress=False)
     assert record["resumed_from_epoch"] == 0
     assert comparable(record) == comparable(fresh)
+
+
+def test_checkpoint_of_other_data_is_discarded(data, tmp_path, caplog):
+    """Interrupt, change the data (another split seed), rerun: a fresh run on the new data,
+    with a log line saying why the checkpoint was discarded (issue: the old split's training
+    data held the new test samples)."""
+    config = TINY.replace(epochs=4)
+    checkpoint = tmp_path / "resume.pt"
+    interrupted_at_epoch_2(config, data, checkpoint)
+    new_data = prepare(*digits(), 0.2, 0.2, 100, seed=1)
+    with caplog.at_level(logging.WARNING, logger="separability"):
+        record, model = train_run(config, new_data, CPU, checkpoint=checkpoint, progress=False)
+    assert record["resumed_from_epoch"] == 0
+    assert "discarding checkpoint" in caplog.text and "data" in caplog.text
+    fresh, fresh_model = train_run(config, new_data, CPU, progress=False)
+    assert comparable(record) == comparable(fresh)
+    assert_same_model(model, fresh_model)
+    assert record["data_sha256"] != train_run(TINY.replace(epochs=1), data, CPU,
+                                              progress=False)[0]["data_sha256"]
+
+
+def test_checkpoint_of_other_training_code_is_discarded(data, tmp_path, monkeypatch, caplog):
+    config = TINY.replace(epochs=3)
+    checkpoint = tmp_path / "resume.pt"
+    interrupted_at_epoch_2(config, data, checkpoint)
+    monkeypatch.setattr(training, "code_fingerprint", lambda: "edited training code")
+    with caplog.at_level(logging.WARNING, logger="separability"):
+        record, _ = train_run(config, data, CPU, checkpoint=checkpoint, progress=False)
+    assert record["resumed_from_epoch"] == 0 and "code" in caplog.text
+
+
+def dead_last_block(build):
+    """``build_model`` with the last block's weights zeroed: every ReLU of layer L is dead at
+    initialisation and stays dead (zero pre-activation, zero gradient)."""
+    def build_dead(config, in_dim, n_classes):
+        model = build(config, in_dim, n_classes)
+        with torch.no_grad():
+            model.blocks[-1].w.weight.zero_()
+        return model
+    return build_dead
+
+
+def test_collapsed_network_is_recorded_not_raised(data, tmp_path, monkeypatch):
+    """All ReLUs of the last hidden layer dead (q = 0): status ``collapsed`` with its reason,
+    NaN statistics at that layer, and a record that writes and aggregates."""
+    monkeypatch.setattr(training, "build_model", dead_last_block(build_model))
+    config = RunConfig("mlp", 3, 16, 0, lr=0.05, epochs=2, batch_size=64)
+    record, _ = train_run(config, data, CPU, progress=False)
+    assert record["status"] == "collapsed" and "q = 0" in record["status_reason"]
+    for phase in PHASES:
+        for subset in SUBSETS:
+            last = record["statistics"][phase][subset][-1]
+            assert all(math.isnan(last[name]) for name in STATISTICS), (phase, subset)
+            assert math.isfinite(record["statistics"][phase][subset][1]["ratio"])
+    assert math.isfinite(record["final"]["test_accuracy"])  # it still classifies (at chance)
+    write_json({"dataset": "digits", **record}, tmp_path / "run.json")
+    runs, _ = aggregate([read_json(tmp_path / "run.json")])
+    assert runs.status.tolist() == ["collapsed"] and runs.ratio_trained.isna().all()
+
+
+@pytest.mark.parametrize("batch_statistics", [False, True], ids=["running-BN", "batch-BN"])
+def test_subsets_never_read_each_other(data, batch_statistics):
+    """Corrupting the held-out subset changes nothing on the training subset and vice versa
+    (BN with batch statistics normalises each subset over itself); only the nearest-class-mean
+    accuracy of the held-out subset reads the training subset's class means, by definition."""
+    model = build_model(TINY.replace(depth=3), data["x_train"].shape[1], 10)
+    model.blocks[0].norm.running_mean.fill_(0.3)  # running statistics unlike a fresh model's
+    reference = subset_statistics(model, data, batch_statistics)
+    rng = np.random.default_rng(0)
+    for corrupted, key in (("heldout", "heldout"), ("train", "eval")):
+        other = {**data, f"x_{key}": rng.normal(size=data[f"x_{key}"].shape).astype(np.float32)}
+        changed = subset_statistics(model, other, batch_statistics)
+        kept = "train" if corrupted == "heldout" else "heldout"
+        gram_stats = pd.DataFrame(changed[kept])[list(STATISTICS)]
+        pd.testing.assert_frame_equal(gram_stats, pd.DataFrame(reference[kept])[list(STATISTICS)])
+        assert not pd.DataFrame(changed[corrupted]).ratio.equals(
+            pd.DataFrame(reference[corrupted]).ratio)
+        ncm_changed = pd.DataFrame(changed["heldout"]).ncm_accuracy
+        assert not ncm_changed.equals(pd.DataFrame(reference["heldout"]).ncm_accuracy)
 
 
 def test_choice_is_the_best_validation_score():
@@ -175,7 +267,7 @@ def test_initial_statistics_equal_the_propagation_code(arch, data):
     record, _ = train_run(config, data, CPU, progress=False)
     propagated = data_statistics(arch, data["x_eval"], data["y_eval"], 32, 5, seed=4,
                                  progress=False, resnet_rescale=True)
-    init = pd.DataFrame(record["statistics"]["init"])
+    init = pd.DataFrame(record["statistics"]["init"]["train"])
     for name in STATISTICS:
         np.testing.assert_allclose(init[name], propagated[name], rtol=2e-5, atol=2e-6,
                                    err_msg=name)
@@ -194,14 +286,29 @@ def test_trained_statistics_equal_the_propagation_code_on_the_same_features(data
         features = propagate(copied, input_features(copied, data["x_eval"]))
         expected = [{"layer": layer, **layer_statistics(gram(h), masks, log_scale)}
                     for layer, h, log_scale in features]
-        assert record["statistics"][phase] == expected, phase
+        assert without_ncm(record["statistics"][phase]["train"]) == expected, phase
     # inference-mode and batch-statistics BN differ after training (running averages)
-    assert record["ratio"]["trained"] != record["ratio"]["trained_batch"]
-    # the last hidden layer of the trained classifier itself, BN in inference mode
+    assert record["last_layer"]["ratio_trained"] != record["last_layer"]["ratio_trained_batch"]
+    # the last hidden layer of the trained classifier itself, BN in inference mode, on both
+    # subsets; the held-out nearest-class-mean accuracy uses the training subset's class means
     with torch.no_grad():
-        last = model.eval().hidden(torch.as_tensor(data["x_eval"]))
-    assert record["statistics"]["trained"][-1] == {"layer": config.depth,
-                                                   **layer_statistics(gram(last), masks)}
+        last = {subset: model.eval().hidden(torch.as_tensor(data[f"x_{key}"]))
+                for subset, key in SUBSETS.items()}
+    for subset, key in SUBSETS.items():
+        expected = {"layer": config.depth,
+                    **layer_statistics(gram(last[subset]), class_pair_masks(data[f"y_{key}"]))}
+        assert without_ncm(record["statistics"]["trained"][subset][-1:]) == [expected]
+    means = np.stack([last["train"].numpy()[data["y_eval"] == c].mean(axis=0)
+                      for c in range(10)])
+    distances = ((last["heldout"].numpy()[:, None, :] - means[None]) ** 2).sum(axis=2)
+    ncm = np.mean(distances.argmin(axis=1) == data["y_heldout"])
+    assert record["last_layer"]["heldout_ncm_accuracy_trained"] == pytest.approx(ncm)
+    assert record["last_layer"]["heldout_ncm_accuracy_trained"] > 0.8
+
+
+def without_ncm(rows):
+    """Per-layer rows without the nearest-class-mean accuracy (not a Gram statistic)."""
+    return [{key: value for key, value in row.items() if key != "ncm_accuracy"} for row in rows]
 
 
 def test_aggregate_tables(data, tmp_path):
@@ -214,7 +321,39 @@ def test_aggregate_tables(data, tmp_path):
     runs, layers = aggregate(records)
     assert list(runs.columns) == list(RUN_COLUMNS)
     assert runs.arch.tolist() == ["mlp", "resnet_bn"] and (runs.status == "ok").all()
-    assert runs.ratio_trained.notna().all() and (runs.dataset == "digits").all()
-    assert len(layers) == 2 * len(PHASES) * 3
+    assert runs[list(LAST_LAYER_COLUMNS)].notna().all().all() and (runs.dataset == "digits").all()
+    assert len(layers) == 2 * len(PHASES) * len(SUBSETS) * 3
     last = layers[(layers.arch == "mlp") & (layers.phase == "trained") & (layers.layer == 2)]
-    assert last.ratio.item() == runs.ratio_trained.iloc[0]
+    assert last[last.subset == "train"].ratio.item() == runs.ratio_trained.iloc[0]
+    assert last[last.subset == "heldout"].ratio.item() == runs.heldout_ratio_trained.iloc[0]
+    assert last[last.subset == "heldout"].fisher.item() == runs.heldout_fisher_trained.iloc[0]
+    assert last[last.subset == "train"].ncm_accuracy.isna().all()
+
+
+def test_second_training_settings_join_the_dag_only_when_configured(tmp_path):
+    """claims.training_robustness_datasets and claims.training_second_width each add one full
+    set of training jobs (selection, runs, table) read by the claims, and nothing otherwise;
+    a second width equal to training.width is refused before any job, naming the key."""
+    from test_workflow import copy_workflow, jobs_of, snakemake
+
+    workdir = copy_workflow(tmp_path)
+    smoke = yaml.safe_load((workdir / "smoke.yaml").read_text())
+    runs_per_setting = 3 * len(smoke["training"]["depths"]) * smoke["training"]["seeds"]
+    plain = jobs_of(snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml",
+                              cwd=workdir).stdout)
+    assert plain["train"] == runs_per_setting and plain["aggregate_training"] == 1
+    (workdir / "second.yaml").write_text(yaml.safe_dump({"claims": {
+        "training_robustness_datasets": ["synthetic"], "training_second_width": 8}}))
+    dry = snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", "second.yaml",
+                    cwd=workdir).stdout
+    planned = jobs_of(dry)
+    assert planned["train"] == 3 * plain["train"] and planned["select_lr"] == 3 * plain["select_lr"]
+    assert planned["aggregate_training"] == 3
+    assert "results/synthetic/training/runs.tsv" in dry
+    assert "results/digits/training_N8/runs/mlp_depth2_seed0.json" in dry
+    (workdir / "same.yaml").write_text(yaml.safe_dump({"claims": {
+        "training_second_width": smoke["training"]["width"]}}))
+    refused = snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", "same.yaml",
+                        cwd=workdir, check=False)
+    assert refused.returncode != 0
+    assert "claims.training_second_width" in refused.stdout + refused.stderr

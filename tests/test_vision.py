@@ -15,9 +15,11 @@ from fake_vision import (BORDER, patch_cifar10_checksums, write_fake_cifar10, wr
                          write_idx)
 from torchvision import datasets
 
-from separability.data import load_dataset, prepare, stratified_splits
-from separability.vision import (VISION_DATASETS, VisionDataError, VisionFilesMissing,
-                                 expected_files, load_vision, missing_files)
+from separability.data import (data_shape, load_dataset, prepare, stratified_splits,
+                               training_split_size)
+from separability.vision import (PUBLISHED_SAMPLES, VISION_DATASETS, VisionDataError,
+                                 VisionFilesMissing, expected_files, load_vision, missing_files,
+                                 missing_message)
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST_LIKE = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
@@ -56,6 +58,45 @@ def test_missing_files_lists_the_absent_ones(tmp_path):
     gone.unlink()
     assert missing_files("mnist", tmp_path) == [gone]
     assert missing_files("fashion_mnist", tmp_path) == expected_files("fashion_mnist", tmp_path)
+
+
+def test_a_directory_in_place_of_a_file_is_named_as_such(tmp_path):
+    write_fake_mnist(tmp_path)
+    path = expected_files("mnist", tmp_path)[1]
+    path.unlink()
+    path.mkdir()
+    assert missing_files("mnist", tmp_path) == [path]
+    message = missing_message("mnist", tmp_path, [path])
+    assert f"{path} (a directory or other non-file is there)" in message
+    with pytest.raises(VisionFilesMissing, match="a directory or other non-file"):
+        load_vision("mnist", tmp_path)
+
+
+def test_data_shape_before_loading(tmp_path):
+    """Sizes known without loading, as the workflow's checks use them: the IDX headers' counts
+    when readable, else the published counts; they agree with what is loaded."""
+    assert data_shape("mnist", tmp_path) == (PUBLISHED_SAMPLES["mnist"], 784)
+    assert data_shape("cifar10", tmp_path) == (60_000, 3072)
+    write_fake_mnist(tmp_path, n_train=80, n_test=20)
+    x, y = load_vision("mnist", tmp_path)
+    assert data_shape("mnist", tmp_path) == x.shape == (100, 784)
+    expected_files("mnist", tmp_path)[1].write_bytes(b"broken")  # reported when read, not here
+    assert data_shape("mnist", tmp_path) == (PUBLISHED_SAMPLES["mnist"], 784)
+    x, y = load_dataset("digits", tmp_path, False)
+    assert data_shape("digits", tmp_path) == x.shape
+    params = dict(n_classes=4, dim=16, n_per_class=30, between_angle=1.2, within_angle=0.6,
+                  seed=0)
+    assert data_shape("synthetic", tmp_path, params) == load_dataset(
+        "synthetic", tmp_path, False, params)[0].shape
+
+
+@pytest.mark.parametrize("fractions", [(0.2, 0.2, None), (0.1, 0.3, None), (0.33, 0.17, None),
+                                       (0.2, 0.2, 300), (0.2, 0.2, 5000)])
+def test_training_split_size_is_the_prepared_one(fractions):
+    val, test, train_size = fractions
+    x, y = load_dataset("digits", ".", False)
+    prepared = prepare(x, y, val, test, 20, 0, train_size)
+    assert training_split_size(len(y), val, test, train_size) == len(prepared["y_train"])
 
 
 @pytest.mark.parametrize("name", sorted(MNIST_LIKE))
@@ -253,6 +294,15 @@ def fake_mnist_config(tmp_path: Path) -> tuple[Path, Path]:
     return path, work
 
 
+def write_config(tmp_path: Path, **changes) -> Path:
+    """The smoke config with ``changes``, written under tmp_path."""
+    config = yaml.safe_load((REPO / "tests" / "config.smoke.yaml").read_text())
+    config.update(changes)
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
 def snakemake(config: Path, work: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile",
                            str(config), "--directory", str(work), "-s", str(REPO / "Snakefile"),
@@ -286,3 +336,43 @@ def test_workflow_runs_on_fake_mnist(tmp_path):
         assert data["x_train"].shape == (60, 784) and data["x_test"].shape == (20, 784)
         assert data["x_eval"].shape == (60, 784)
     assert not (work / "figures" / "digits").exists()
+
+
+def test_robustness_data_sets_are_checked_for_missing_files(tmp_path):
+    config = write_config(tmp_path, datasets=["digits"], data_dir=str(tmp_path / "data"),
+                          claims={**yaml.safe_load((REPO / "tests" / "config.smoke.yaml")
+                                                   .read_text())["claims"],
+                                  "robustness_datasets": ["fashion_mnist"]})
+    run = snakemake(config, tmp_path, "-n")
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert all(str(path) in output for path in expected_files("fashion_mnist",
+                                                               tmp_path / "data")), output
+
+
+def test_raw_files_are_inputs_of_prepare_data(tmp_path):
+    """Replacing a raw file (new content) reruns the preparation; an unchanged set does not."""
+    config, work = fake_mnist_config(tmp_path)
+    target = "results/mnist/data.npz"
+    run = snakemake(config, work, target)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Nothing to be done" in snakemake(config, work, target, "-n").stdout
+    labels = expected_files("mnist", tmp_path / "data")[3]  # the test part's labels, reordered
+    write_idx(labels, np.frombuffer(labels.read_bytes()[8:], np.uint8)[::-1])
+    planned = snakemake(config, work, target, "-n").stdout
+    assert "rule prepare_data:" in planned and f"Updated input files: {labels}\n" in planned, \
+        planned
+
+
+def test_download_job_only_for_missing_files(tmp_path):
+    """With download on, absent files are the outputs of a download job that prepare_data
+    waits for (a dry run: no network); files already there are used without one."""
+    config, work = fake_mnist_config(tmp_path)
+    empty = tmp_path / "empty"
+    planned = snakemake(config, work, "results/mnist/data.npz", "-n", "--config",
+                        "download=true", f"data_dir={empty}").stdout
+    assert "rule download_mnist:" in planned and "rule prepare_data:" in planned, planned
+    assert all(str(path) in planned for path in expected_files("mnist", empty))
+    planned = snakemake(config, work, "results/mnist/data.npz", "-n", "--config",
+                        "download=true").stdout
+    assert "rule download_mnist:" not in planned and "rule prepare_data:" in planned, planned

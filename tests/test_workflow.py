@@ -1,6 +1,8 @@
-"""The Snakemake DAG: dry run, config validation, single-figure targets, rerun scope, hygiene."""
+"""The Snakemake DAG: dry run, config validation, single-figure targets, rerun scope, hygiene,
+a run that leaves the checkout clean, the README target."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -8,13 +10,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import SMOKE_CONFIG, git
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "tests" / "config.smoke.yaml"
 WORKFLOW_FILES = ("Snakefile", "config.yaml", "README.md", "workflow", "scripts", "envs",
                   "profiles")
 FIGURES = ("fig1_distances", "fig2_ratio", "fig5_trained_ratio", "fig6_accuracy", "fig7_width")
-SHARED_FIGURES = ("fig3_angle_decay", "fig4_angle_maps")
+SHARED_FIGURES = ("fig3_angle_decay", "fig4_angle_maps", "fig8_phase_diagram")
 
 
 def snakemake(*args, cwd=ROOT, check=True):
@@ -68,6 +71,19 @@ def test_dry_run_lists_every_figure():
     ({"datasets": ["imagenet"]}, "datasets"),
     ({"data": {"val_fraction": 0.9}}, "val_fraction"),
     ({"claims": {"second_width": 100}}, "claims.second_width"),
+    # accepted by the schema, but C3/C6 or C4 would have nothing to test
+    ({"claims": {"depths": [20, 30]}}, "claims.depths"),
+    ({"theory": {"scalar_depth": 12}}, "theory.scalar_depth"),
+    ({"propagation": {"angle_depth": 12}}, "propagation.angle_depth"),
+    ({"propagation": {"width_seeds": [4, 2, 2]}}, "propagation.width_seeds"),
+    ({"propagation": {"width_seeds": [4, 1]}}, "propagation.width_seeds"),
+    ({"theory": {"bn": "small_batch"}}, "bn"),
+    # digits: 1797 samples, a training split of 1077
+    ({"data": {"eval_size": 1100}}, "data.eval_size"),
+    ({"data": {"train_size": 40}}, "data.eval_size"),
+    # the robustness data set's training split (24 of 40 samples) is checked too
+    ({"claims": {"robustness_datasets": ["synthetic"]},
+      "data": {"synthetic": {"n_classes": 4, "n_per_class": 10}}}, "data.eval_size"),
 ])
 def test_bad_config_value_stops_before_any_job(tmp_path, change, key):
     workdir = copy_workflow(tmp_path)
@@ -78,6 +94,78 @@ def test_bad_config_value_stops_before_any_job(tmp_path, change, key):
     message = process.stdout + process.stderr
     assert key in message, message[-2000:]
     assert not (workdir / "results").exists() and not (workdir / "figures").exists()
+
+
+def no_gpu():
+    import torch
+
+    return not torch.cuda.is_available()
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"propagation": {"width": 1_000_000}}, "propagation.width = 1000000"),
+    ({"propagation": {"widths": [16, 1_000_000]}}, "propagation.widths up to 1000000"),
+    ({"training": {"width": 1_000_000}}, "training.width = 1000000"),
+    pytest.param({"training": {"device": "cuda"}}, "training.device = cuda",
+                 marks=pytest.mark.skipif("not no_gpu()", reason="this machine has a GPU")),
+])
+def test_what_this_machine_cannot_run_stops_before_any_job(tmp_path, change, key):
+    """Memory beyond the machine's and CUDA without a GPU are refused when the run starts
+    (not in a dry run, and not when jobs go to a cluster), before any job."""
+    workdir = copy_workflow(tmp_path)
+    (workdir / "bad.yaml").write_text(yaml.safe_dump(change))
+    process = snakemake("--cores", "1", "--configfile", "smoke.yaml", "bad.yaml", cwd=workdir,
+                        check=False)
+    message = process.stdout + process.stderr
+    assert process.returncode != 0 and key in message, message[-2000:]
+    assert "GiB of memory" in message or "CUDA GPU" in message
+    assert not (workdir / "results").exists() and not (workdir / "logs").exists()
+
+
+@pytest.mark.parametrize("name", ["results", "logs"])
+def test_a_file_where_an_output_directory_belongs_is_one_error(tmp_path, name):
+    workdir = copy_workflow(tmp_path)
+    (workdir / name).write_text("not a directory")
+    process = snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", cwd=workdir,
+                        check=False)
+    message = process.stdout + process.stderr
+    assert process.returncode != 0
+    assert f"{workdir / name} is a file, but the workflow writes its outputs into a directory " \
+           f"{name}/" in message, message[-2000:]
+    assert "Traceback" not in message and len(message.splitlines()) < 15, message
+
+
+@pytest.mark.parametrize("override", [
+    ["--config", "training={seeds: 2, epochs: 3}", "download=false"],
+    ["--configfile", "smoke.yaml", "more_seeds.yaml"],  # the README's other way
+])
+def test_nested_keys_can_be_overridden(tmp_path, override):
+    """`--config` values nested in a mapping are typed as in a config file (Snakemake alone
+    passes them as strings, which the schema rejects); an extra --configfile works as well."""
+    workdir = copy_workflow(tmp_path)
+    (workdir / "more_seeds.yaml").write_text(yaml.safe_dump({"training": {"seeds": 2}}))
+    base = jobs_of(snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml",
+                             cwd=workdir).stdout)
+    planned = jobs_of(snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", *override,
+                                cwd=workdir).stdout)
+    assert planned["train"] == 2 * base["train"]
+    assert planned["select_lr"] == base["select_lr"]
+
+
+def test_all_builds_the_claims_of_every_data_set(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    output = snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", "--config",
+                       "datasets=[digits,synthetic]", cwd=workdir).stdout
+    for dataset in ("digits", "synthetic"):
+        for ext in ("json", "md"):
+            assert f"results/{dataset}/claims.{ext}" in output, (dataset, ext)
+    assert jobs_of(output)["claims"] == 2 and "rule readme:" not in output
+
+
+def test_readme_links_only_to_files_in_the_repository():
+    """Figures and results are built by the run and ignored by git: no README link into them."""
+    readme = (ROOT / "README.md").read_text()
+    assert not re.findall(r"\]\((?:figures|results)/", readme)
 
 
 @pytest.mark.slow
@@ -93,29 +181,84 @@ def test_single_figure_builds_alone(tmp_path):
 
 
 @pytest.mark.slow
-def test_whole_smoke_dag_and_rerun_scope(tmp_path):
-    """The smoke config builds every figure; afterwards nothing is left to do, and editing one
-    plotting script reruns only that plot rule."""
-    workdir = copy_workflow(tmp_path)
-    snakemake("--cores", "2", "--configfile", "smoke.yaml", cwd=workdir)
+def test_whole_smoke_dag_and_rerun_scope(smoke_run, smoke_report):
+    """The smoke config builds every figure and every data set's claims; afterwards nothing is
+    left to do, and editing one plotting script reruns only that plot rule."""
+    workdir = smoke_run.path
     for name in FIGURES:
         assert (workdir / "figures" / "digits" / f"{name}.pdf").exists(), name
     for name in SHARED_FIGURES:
         assert (workdir / "figures" / f"{name}.png").exists(), name
     verdicts = json.loads((workdir / "results" / "claims.json").read_text())
     assert sorted(verdicts) == [f"C{i}" for i in range(1, 7)]
-    readme = (workdir / "README.md").read_text()
-    assert all(f"| C{i} | {verdicts[f'C{i}']['verdict']} |" in readme for i in range(1, 7))
-    report = snakemake("--report", "report.html", "--configfile", "smoke.yaml", cwd=workdir)
-    assert (workdir / "report.html").stat().st_size > 10_000
-    assert "ERROR" not in report.stdout + report.stderr, report.stderr[-2000:]
-    assert "Nothing to be done" in snakemake("-n", "--cores", "2", "--configfile", "smoke.yaml",
-                                             cwd=workdir).stdout
+    assert verdicts == json.loads((workdir / "results" / "digits" / "claims.json").read_text())
+    assert smoke_report.path.stat().st_size > 10_000
+    assert "ERROR" not in smoke_report.output, smoke_report.output[-2000:]
+    smoke = ("--configfile", SMOKE_CONFIG)
+    assert "Nothing to be done" in snakemake("-n", "--cores", "2", *smoke, cwd=workdir).stdout
     script = workdir / "scripts" / "plot_ratio.py"
-    script.write_text(script.read_text() + "\n# a style change\n")
-    planned = jobs_of(snakemake("-n", "--cores", "2", "--configfile", "smoke.yaml",
-                                cwd=workdir).stdout)
+    original = script.read_text()
+    script.write_text(original + "\n# a style change\n")
+    try:
+        planned = jobs_of(snakemake("-n", "--cores", "2", *smoke, cwd=workdir).stdout)
+    finally:
+        script.write_text(original)
     assert planned == {"plot_ratio": 1, "all": 1}
+
+
+@pytest.mark.slow
+def test_a_run_writes_only_ignored_outputs(smoke_run, smoke_report):
+    """A run and its report leave `git status` of the checkout clean: README.md and every other
+    tracked file untouched, every output in a git-ignored place."""
+    assert smoke_run.status == "", smoke_run.status
+    assert git("status", "--porcelain", cwd=smoke_run.path) == ""
+
+
+def test_checkout_state_names_the_revision_and_uncommitted_changes(tmp_path):
+    from separability.workflow import checkout_state, config_digest
+
+    assert checkout_state(tmp_path) == "unknown (not a git checkout)"
+    for name in ("README.md", "config.yaml"):
+        (tmp_path / name).write_text("committed\n")
+    git("init", "-q", cwd=tmp_path)
+    git("add", "-A", cwd=tmp_path)
+    git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "c",
+        cwd=tmp_path)
+    revision = git("rev-parse", "--short=12", "HEAD", cwd=tmp_path).strip()
+    (tmp_path / "README.md").write_text("the table being written\n")  # not counted
+    (tmp_path / "new_untracked.txt").write_text("not counted\n")
+    assert checkout_state(tmp_path) == revision
+    (tmp_path / "config.yaml").write_text("changed\n")
+    assert checkout_state(tmp_path) == f"{revision} with uncommitted changes"
+    assert config_digest({"a": 1, "b": [2]}) == config_digest({"b": [2], "a": 1})
+    assert config_digest({"a": 1}) != config_digest({"a": 2})
+
+
+def claims_block(readme: str) -> str:
+    """What stands between the README's claims markers."""
+    return readme.split("<!-- claims:start -->")[1].split("<!-- claims:end -->")[0]
+
+
+@pytest.mark.slow
+def test_readme_target_writes_the_table_with_its_provenance(smoke_run):
+    """`snakemake readme` (not part of `all`) rewrites only README.md's claims block, from
+    results/claims.json, naming the config and the revision; no temporary file is left."""
+    workdir = smoke_run.path
+    try:
+        snakemake("readme", "--cores", "1", "--configfile", SMOKE_CONFIG, cwd=workdir)
+        assert git("status", "--porcelain", cwd=workdir) == " M README.md\n"
+        readme = (workdir / "README.md").read_text()
+        verdicts = json.loads((workdir / "results" / "claims.json").read_text())
+        block = claims_block(readme)
+        for key, claim in verdicts.items():
+            assert f"| {key} | {claim['verdict']} |" in block
+            assert f"`{claim['figure']}`" in block and f"]({claim['figure']})" not in block
+        revision = git("rev-parse", "--short=12", "HEAD", cwd=workdir).strip()
+        assert f"revision `{revision}`" in block and f"`{SMOKE_CONFIG}`" in block
+        committed = git("show", "HEAD:README.md", cwd=workdir)
+        assert readme.replace(block, "") == committed.replace(claims_block(committed), "")
+    finally:
+        git("checkout", "README.md", cwd=workdir)
 
 
 def test_lint_is_clean():

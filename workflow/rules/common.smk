@@ -1,31 +1,87 @@
+import os
+from pathlib import Path
+
+import yaml
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version, update_config, validate
 
 min_version("9.0")
 
 
+def typed_override(value):
+    """A `--config` value typed as in a YAML config file (Snakemake leaves nested values, and
+    `true`/`false`, as strings)."""
+    if isinstance(value, dict):
+        return {key: typed_override(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [typed_override(item) for item in value]
+    if not isinstance(value, str):
+        return value
+    for number in (int, float):
+        try:
+            return number(value)
+        except ValueError:
+            pass
+    return yaml.safe_load(value)
+
+
+# `--config data='{seed: 1}' download=true` sets data.seed to the integer 1 and download to
+# the boolean true, as a config file would.
+for key, value in workflow.config_settings.config.items():
+    update_config(config, {key: typed_override(value)})
+
 validate(config, "../schemas/config.schema.yaml")
 
 # The package is installed in the environment that runs snakemake and its jobs (README).
-from separability.vision import VISION_DATASETS, missing_files, missing_message
+from separability import ARCHITECTURES as ARCHITECTURE_NAMES
+from separability import DATASETS as DATASET_NAMES
+from separability import resources
+from separability.data import data_shape, training_split_size
+from separability.decay import MIN_FIT_LAYERS, decay_windows
+from separability.vision import (
+    VISION_DATASETS,
+    expected_files,
+    missing_files,
+    missing_message,
+)
 
 DATASETS = config["datasets"]
+# Every data set the DAG may read: the configured ones and the claims' robustness data sets.
+ALL_DATASETS = DATASETS + [
+    d
+    for d in dict.fromkeys(
+        config["claims"]["robustness_datasets"]
+        + config["claims"]["training_robustness_datasets"]
+    )
+    if d not in DATASETS
+]
+OUTPUT_DIRS = ("results", "logs", "benchmarks", "figures")
 ARCHITECTURES = config["architectures"]
 SEEDS = list(range(config["propagation"]["seeds"]))
 ENV = "../../envs/separability.yaml"
 
 
 wildcard_constraints:
-    dataset="digits|synthetic|mnist|fashion_mnist|cifar10",
-    arch="mlp|resnet|resnet_bn",
+    dataset="|".join(DATASET_NAMES),
+    arch="|".join(ARCHITECTURE_NAMES),
     seed=r"\d+",
+
+
+def check_output_dirs():
+    """Stop before any job when a file stands where an output directory belongs."""
+    for name in OUTPUT_DIRS:
+        if Path(name).exists() and not Path(name).is_dir():
+            raise WorkflowError(
+                f"{Path(name).resolve()} is a file, but the workflow writes its outputs "
+                f"into a directory {name}/: move the file away"
+            )
 
 
 def check_vision_files():
     """Stop before any job when a torchvision data set's files are missing and download is off."""
     if config["download"]:
         return
-    for dataset in DATASETS:
+    for dataset in ALL_DATASETS:
         missing = (
             missing_files(dataset, config["data_dir"])
             if dataset in VISION_DATASETS
@@ -35,7 +91,130 @@ def check_vision_files():
             raise WorkflowError(missing_message(dataset, config["data_dir"], missing))
 
 
+def raw_data_files(dataset):
+    """The files a torchvision data set is read from (none for digits and synthetic)."""
+    if dataset not in VISION_DATASETS:
+        return []
+    return [str(path) for path in expected_files(dataset, config["data_dir"])]
+
+
+def config_errors():
+    """Values the schema accepts that the claims or the data cannot run with, as messages
+    naming the keys; machine-independent, so checked on every start (dry runs included).
+    """
+    errors = []
+    depths, depth = config["claims"]["depths"], config["propagation"]["depth"]
+    if min(depths) > depth:
+        errors.append(
+            f"claims.depths = {depths}: none is within propagation.depth = {depth}, so "
+            "C3 and C6 have no layer to compare at"
+        )
+    for key, fit_depth in (
+        ("theory.scalar_depth", config["theory"]["scalar_depth"]),
+        ("propagation.angle_depth", config["propagation"]["angle_depth"]),
+    ):
+        first = decay_windows(fit_depth)[0][0]
+        if fit_depth < first + MIN_FIT_LAYERS - 1:
+            errors.append(
+                f"{key} = {fit_depth}: the C4 decay-law fits start at layer {first} and "
+                f"need {MIN_FIT_LAYERS} layers, so at least {first + MIN_FIT_LAYERS - 1}"
+            )
+    data = config["data"]
+    for dataset in ALL_DATASETS:
+        n_samples = data_shape(dataset, config["data_dir"], data["synthetic"])[0]
+        train = training_split_size(
+            n_samples,
+            data["val_fraction"],
+            data["test_fraction"],
+            data.get("train_size"),
+        )
+        if data["eval_size"] > train:
+            errors.append(
+                f"data.eval_size = {data['eval_size']} is larger than the training split "
+                f"of {dataset} ({train} of {n_samples} samples, from data.val_fraction, "
+                "data.test_fraction and data.train_size)"
+            )
+    return errors
+
+
+def machine_errors():
+    """What this machine cannot run: training.device on CUDA without a GPU, and jobs whose
+    memory (estimated by separability.resources) exceeds the machine's."""
+    errors = []
+    device = config["training"]["device"]
+    if device.startswith("cuda"):
+        import torch  # only here: importing torch costs seconds
+
+        index = int(device.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            errors.append(
+                f"training.device = {device}, but this machine has "
+                f"{torch.cuda.device_count()} CUDA GPU(s): use auto or cpu"
+            )
+    available = resources.machine_memory_bytes()
+    for need, what in job_memory():
+        if need > available:
+            errors.append(
+                f"{what} needs at least {need / 2**30:.1f} GiB of memory, this machine has "
+                f"{available / 2**30:.1f} GiB"
+            )
+    return errors
+
+
+def job_memory():
+    """(bytes, description naming the keys) of the largest job of each kind."""
+    p, t, data = config["propagation"], config["training"], config["data"]
+    pairs = 2 * len(p["pair_angles"]) * p["pairs_per_angle"]
+    n = data["eval_size"]
+    dims = {
+        d: data_shape(d, config["data_dir"], data["synthetic"]) for d in ALL_DATASETS
+    }
+    in_dim = max(dim for _, dim in dims.values())
+    n_train = max(
+        training_split_size(
+            s, data["val_fraction"], data["test_fraction"], data.get("train_size")
+        )
+        for s, _ in dims.values()
+    )
+    return [
+        (
+            resources.simulation_bytes(n, in_dim, p["width"], p["depth"]),
+            f"propagation.width = {p['width']} at propagation.depth = {p['depth']} "
+            f"(data.eval_size = {n})",
+        ),
+        (
+            resources.simulation_bytes(n, in_dim, max(p["widths"]), p["width_depth"]),
+            f"propagation.widths up to {max(p['widths'])} at propagation.width_depth = "
+            f"{p['width_depth']}",
+        ),
+        (
+            resources.simulation_bytes(pairs, 0, p["width"], p["angle_depth"]),
+            f"propagation.width = {p['width']} at propagation.angle_depth = "
+            f"{p['angle_depth']}",
+        ),
+        (resources.theory_bytes(n), f"the Gram theory of data.eval_size = {n} inputs"),
+        (
+            resources.training_bytes(n_train, in_dim, t["width"], max(t["depths"])),
+            f"training.width = {t['width']} at training.depths up to {max(t['depths'])}",
+        ),
+    ]
+
+
+def refuse(errors):
+    """Stop, with one line per message, when there is any."""
+    if errors:
+        raise WorkflowError("\n".join(errors))
+
+
+check_output_dirs()
 check_vision_files()
+refuse(config_errors())
+
+
+onstart:
+    # Where jobs run on this machine (not on a cluster's nodes), refuse what it cannot run.
+    if workflow.local_exec:
+        refuse(machine_errors())
 
 
 def figure_files(name, per_dataset=True):
@@ -58,6 +237,7 @@ def all_figures():
         + figure_files("fig5_trained_ratio")
         + figure_files("fig6_accuracy")
         + figure_files("fig7_width")
+        + figure_files("fig8_phase_diagram", per_dataset=False)
     )
 
 
@@ -94,11 +274,35 @@ PAIR_TABLES = expand(
 )
 
 
+WIDTH_SEEDS = config["propagation"]["width_seeds"]
+WIDTHS = config["propagation"]["widths"]
+if len(WIDTH_SEEDS) != len(WIDTHS) or min(WIDTH_SEEDS) < len(SEEDS):
+    raise WorkflowError(
+        f"propagation.width_seeds = {WIDTH_SEEDS} needs one entry per width of "
+        f"propagation.widths = {WIDTHS}, each at least "
+        f"propagation.seeds = {len(SEEDS)}"
+    )
+
+
+def width_runs(wildcards):
+    """(width, seed) runs of one width-scan job: seeds 0..k-1 of each width (k from
+    propagation.width_seeds) shared out over the jobs by seed modulo propagation.seeds.
+    """
+    job = int(wildcards.seed)
+    return [
+        (width, seed)
+        for width, count in zip(WIDTHS, WIDTH_SEEDS)
+        for seed in range(job, count, len(SEEDS))
+    ]
+
+
 CLAIMS = config["claims"]
 # The claims compare all three architectures; with a subset only the figures are built.
+# Every data set gets its claims report; results/claims.{json,md} is the main (first) one's.
 CLAIM_TARGETS = (
-    ["results/claims.json", "results/claims.md"]
-    if set(ARCHITECTURES) == {"mlp", "resnet", "resnet_bn"}
+    expand("results/{dataset}/claims.{ext}", dataset=DATASETS, ext=("json", "md"))
+    + ["results/claims.json", "results/claims.md"]
+    if set(ARCHITECTURES) == set(ARCHITECTURE_NAMES)
     else []
 )
 if CLAIMS["second_width"] not in [None, *config["propagation"]["widths"]]:
@@ -118,8 +322,39 @@ def claims_inputs(wildcards):
         "width": propagation_tables("width", [dataset]),
         "scalar": "results/theory/scalar.tsv",
         "pairs": PAIR_TABLES,
-        "runs": f"results/{dataset}/training/runs.tsv",
+        "phase": "results/phase/theory.tsv",
+        "runs": f"{training_dir(dataset)}/runs.tsv",
         "robust_distance": propagation_tables("distance", others),
         "robust_theory": gram_tables(others),
         "robust_width": propagation_tables("width", others),
+        "robust_runs": list(training_settings(dataset).values()),
     }
+
+
+def training_dir(dataset, width=None):
+    """Directory of a data set's training results at ``width`` (default training.width)."""
+    if width is None or width == config["training"]["width"]:
+        return f"results/{dataset}/training"
+    return f"results/{dataset}/training_N{width}"
+
+
+def training_budget(wildcards, epochs=None):
+    """The shared training budget (training.smk's BUDGET) at the width of the wildcards'
+    training directory (training_N<w>: w), with ``epochs``."""
+    suffix = wildcards.training.partition("_N")[2]
+    budget = {**BUDGET, "width": int(suffix) if suffix else config["training"]["width"]}
+    return budget if epochs is None else {**budget, "epochs": epochs}
+
+
+def training_settings(dataset):
+    """The second settings of the training claims of a data set: label -> runs table (the
+    training robustness data sets, and the second training width of this data set)."""
+    settings = {
+        f"data set {other}": f"{training_dir(other)}/runs.tsv"
+        for other in CLAIMS["training_robustness_datasets"]
+        if other != dataset
+    }
+    width = CLAIMS["training_second_width"]
+    if width is not None:
+        settings[f"width N = {width}"] = f"{training_dir(dataset, width)}/runs.tsv"
+    return settings

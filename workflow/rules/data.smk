@@ -1,4 +1,7 @@
 rule prepare_data:
+    input:
+        # A torchvision data set's raw files: replacing or repairing one reruns the preparation.
+        lambda wildcards: raw_data_files(wildcards.dataset),
     output:
         "results/{dataset}/data.npz",
     log:
@@ -15,6 +18,28 @@ rule prepare_data:
             config["data"]["synthetic"] if wildcards.dataset == "synthetic" else None
         ),
         data_dir=config["data_dir"],
-        download=config["download"],
     script:
         "../../scripts/prepare_data.py"
+
+
+# With `download: true`, a torchvision data set's files are the outputs of a download job (on
+# the machine running snakemake: compute nodes often have no network), which runs only when
+# one of them is missing; files put there by hand are used as they are.
+for name in [d for d in ALL_DATASETS if d in VISION_DATASETS and config["download"]]:
+
+    rule:
+        name:
+            f"download_{name}"
+        output:
+            raw_data_files(name),
+        log:
+            f"logs/download/{name}.log",
+        localrule: True
+        conda:
+            ENV
+        params:
+            dataset=name,
+            # torchvision's root directory, not a file prefix: a shared file system is assumed
+            data_dir=lambda wildcards: config["data_dir"],
+        script:
+            "../../scripts/download_data.py"

@@ -14,7 +14,7 @@ rule propagate_distances:
         mem_mb=2000,
         runtime=30,
     params:
-        widths=[config["propagation"]["width"]],
+        runs=lambda wildcards: [(config["propagation"]["width"], int(wildcards.seed))],
         depth=config["propagation"]["depth"],
         init=config["init"],
     script:
@@ -29,7 +29,7 @@ use rule propagate_distances as propagate_widths with:
     benchmark:
         "benchmarks/propagate_widths/{dataset}/{arch}_seed{seed}.tsv"
     params:
-        widths=config["propagation"]["widths"],
+        runs=width_runs,
         depth=config["propagation"]["width_depth"],
         init=config["init"],
 

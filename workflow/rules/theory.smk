@@ -7,14 +7,18 @@ rule theory_gram:
         "logs/theory_gram/{dataset}/{arch}.log",
     benchmark:
         "benchmarks/theory_gram/{dataset}/{arch}.tsv"
+    # the exact BN theory of resnet_bn is the longest job of the random-init part: start early
+    priority: 10
     conda:
         ENV
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
     params:
         depth=max(config["propagation"]["depth"], config["propagation"]["width_depth"]),
         init=config["init"],
+        bn=config["theory"]["bn"],
     script:
         "../../scripts/theory_gram.py"
 
@@ -36,3 +40,19 @@ rule theory_scalar:
         init=config["init"],
     script:
         "../../scripts/theory_scalar.py"
+
+
+rule benchmark_theory:
+    input:
+        f"results/{DATASETS[0]}/data.npz",
+    output:
+        "results/benchmarks/bn_theory.tsv",
+    log:
+        "logs/benchmark_theory.log",
+    conda:
+        ENV
+    threads: 1
+    params:
+        depth=config["propagation"]["depth"],
+    script:
+        "../../scripts/benchmark_theory.py"

@@ -1,6 +1,8 @@
-# Training experiments (SPEC "Training", claims C1 and C5): learning-rate selection per
+# Training experiments (docs/training.md, claims C1 and C5): learning-rate selection per
 # (architecture, depth) on the validation split, seeded runs at the chosen rate, one tidy table
-# per data set, figures 5 and 6.
+# per data set, figures 5 and 6. Results of training.width live in results/<dataset>/training/,
+# those of the second width of the training claims (claims.training_second_width = w) in
+# results/<dataset>/training_N<w>/; a directory is trained only when something asks for it.
 
 TRAINING = config["training"]
 TRAIN_DEPTHS = TRAINING["depths"]
@@ -20,8 +22,17 @@ BUDGET = {
 }
 
 
+SECOND_TRAINING_WIDTH = config["claims"]["training_second_width"]
+if SECOND_TRAINING_WIDTH == TRAINING["width"]:
+    raise WorkflowError(
+        f"claims.training_second_width = {SECOND_TRAINING_WIDTH} equals training.width: "
+        "choose another width or null"
+    )
+
+
 wildcard_constraints:
     depth=r"\d+",
+    training=r"training(_N\d+)?",
 
 
 localrules:
@@ -34,11 +45,11 @@ rule select_lr:
     input:
         "results/{dataset}/data.npz",
     output:
-        "results/{dataset}/training/lr/{arch}_depth{depth}.json",
+        "results/{dataset}/{training}/lr/{arch}_depth{depth}.json",
     log:
-        "logs/select_lr/{dataset}/{arch}_depth{depth}.log",
+        "logs/select_lr/{dataset}/{training}/{arch}_depth{depth}.log",
     benchmark:
-        "benchmarks/select_lr/{dataset}/{arch}_depth{depth}.tsv"
+        "benchmarks/select_lr/{dataset}/{training}/{arch}_depth{depth}.tsv"
     conda:
         ENV
     threads: TRAINING["threads"]
@@ -46,7 +57,7 @@ rule select_lr:
         mem_mb=2000,
         runtime=60,
     params:
-        budget=BUDGET,
+        budget=training_budget,
         selection=TRAINING["lr_selection"],
         init=config["init"],
         device=TRAINING["device"],
@@ -57,14 +68,14 @@ rule select_lr:
 rule train:
     input:
         data="results/{dataset}/data.npz",
-        lr="results/{dataset}/training/lr/{arch}_depth{depth}.json",
+        lr="results/{dataset}/{training}/lr/{arch}_depth{depth}.json",
     output:
-        run="results/{dataset}/training/runs/{arch}_depth{depth}_seed{seed}.json",
-        model="results/{dataset}/training/models/{arch}_depth{depth}_seed{seed}.pt",
+        run="results/{dataset}/{training}/runs/{arch}_depth{depth}_seed{seed}.json",
+        model="results/{dataset}/{training}/models/{arch}_depth{depth}_seed{seed}.pt",
     log:
-        "logs/train/{dataset}/{arch}_depth{depth}_seed{seed}.log",
+        "logs/train/{dataset}/{training}/{arch}_depth{depth}_seed{seed}.log",
     benchmark:
-        "benchmarks/train/{dataset}/{arch}_depth{depth}_seed{seed}.tsv"
+        "benchmarks/train/{dataset}/{training}/{arch}_depth{depth}_seed{seed}.tsv"
     conda:
         ENV
     threads: TRAINING["threads"]
@@ -72,13 +83,14 @@ rule train:
         mem_mb=2000,
         runtime=120,
     params:
-        budget={**BUDGET, "epochs": TRAINING["epochs"]},
+        budget=lambda wildcards: training_budget(wildcards, TRAINING["epochs"]),
         init=config["init"],
         device=TRAINING["device"],
         # Epoch checkpoint of an unfinished run (not an output: Snakemake would delete it);
-        # a rerun after an interruption resumes from it, and a finished run removes it.
+        # a rerun after an interruption resumes from it if it was written by the same config,
+        # data and training code (else it is discarded), and a finished run removes it.
         checkpoint=lambda wildcards: (
-            f"results/{wildcards.dataset}/training/resume/"
+            f"results/{wildcards.dataset}/{wildcards.training}/resume/"
             f"{wildcards.arch}_depth{wildcards.depth}_seed{wildcards.seed}.pt"
         ),
     script:
@@ -88,19 +100,20 @@ rule train:
 rule aggregate_training:
     input:
         lambda wildcards: expand(
-            "results/{dataset}/training/runs/{arch}_depth{depth}_seed{seed}.json",
+            "results/{dataset}/{training}/runs/{arch}_depth{depth}_seed{seed}.json",
             dataset=wildcards.dataset,
+            training=wildcards.training,
             arch=ARCHITECTURES,
             depth=TRAIN_DEPTHS,
             seed=TRAIN_SEEDS,
         ),
     output:
-        runs="results/{dataset}/training/runs.tsv",
-        layers="results/{dataset}/training/layers.tsv",
+        runs="results/{dataset}/{training}/runs.tsv",
+        layers="results/{dataset}/{training}/layers.tsv",
     log:
-        "logs/aggregate_training/{dataset}.log",
+        "logs/aggregate_training/{dataset}/{training}.log",
     benchmark:
-        "benchmarks/aggregate_training/{dataset}.tsv"
+        "benchmarks/aggregate_training/{dataset}/{training}.tsv"
     conda:
         ENV
     script:

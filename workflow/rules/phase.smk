@@ -1,0 +1,76 @@
+# Figure 8 (beyond the paper, C4): where each decay law of the angle holds over the
+# initialisation plane (s_w, s_b), in the scalar theory and in simulated pairs at a few cells.
+
+PHASE = config["phase"]
+PHASE_ANGLE = max(config["propagation"]["pair_angles"])
+
+
+localrules:
+    plot_phase,
+
+
+rule phase_theory:
+    output:
+        cells="results/phase/theory.tsv",
+        clock="results/phase/clock.tsv",
+    log:
+        "logs/phase_theory.log",
+    benchmark:
+        "benchmarks/phase_theory.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        architectures=ARCHITECTURES,
+        phase=PHASE,
+        angle=PHASE_ANGLE,
+        init=config["init"],
+    script:
+        "../../scripts/phase_theory.py"
+
+
+rule phase_pairs:
+    output:
+        "results/phase/pairs_{arch}.tsv",
+    log:
+        "logs/phase_pairs/{arch}.log",
+    benchmark:
+        "benchmarks/phase_pairs/{arch}.tsv"
+    conda:
+        ENV
+    threads: config["propagation"]["threads"]
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        phase=PHASE,
+        angle=PHASE_ANGLE,
+        init=config["init"],
+    script:
+        "../../scripts/phase_pairs.py"
+
+
+rule plot_phase:
+    input:
+        cells="results/phase/theory.tsv",
+        clock="results/phase/clock.tsv",
+        pairs=expand("results/phase/pairs_{arch}.tsv", arch=ARCHITECTURES),
+    output:
+        pdf=report(
+            "figures/fig8_phase_diagram.pdf",
+            caption="../report/fig8_phase_diagram.rst",
+            category="Angles",
+        ),
+        png="figures/fig8_phase_diagram.png",
+    log:
+        "logs/plot_phase.log",
+    conda:
+        ENV
+    params:
+        dpi=config["figures"]["dpi"],
+        angle=PHASE_ANGLE,
+        init=config["init"],
+    script:
+        "../../scripts/plot_phase.py"
