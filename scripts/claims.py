@@ -2,7 +2,7 @@
 
 import json
 
-from separability import claims
+from separability import claims, report
 from separability.workflow import rule_log
 
 RANDOM_INIT = ("distance", "theory", "width")
@@ -26,5 +26,5 @@ with rule_log(snakemake.log[0]) as log:  # noqa: F821
     with open(snakemake.output.json, "w") as handle:  # noqa: F821
         json.dump(result, handle, indent=2, default=float)
     with open(snakemake.output.md, "w") as handle:  # noqa: F821
-        handle.write(claims.report_markdown(result))
+        handle.write(report.report_markdown(result))
     log.info("%s", {key: value["verdict"] for key, value in result.items()})

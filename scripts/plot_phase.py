@@ -4,6 +4,7 @@ from separability import plotting
 from separability.workflow import read_tables, rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
+    plotting.use_headless_backend()
     plotting.style()
     inputs, p = snakemake.input, snakemake.params  # noqa: F821
     figure = plotting.phase_figure(read_tables([inputs.cells]), read_tables(inputs.pairs),

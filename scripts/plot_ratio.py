@@ -4,6 +4,7 @@ from separability import plotting
 from separability.workflow import read_tables, rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
+    plotting.use_headless_backend()
     plotting.style()
     figure = plotting.ratio_figure(read_tables(snakemake.input.simulation),  # noqa: F821
                           read_tables(snakemake.input.theory),  # noqa: F821

@@ -7,6 +7,7 @@ from separability import plotting
 from separability.workflow import rule_log
 
 with rule_log(snakemake.log[0]):  # noqa: F821
+    plotting.use_headless_backend()
     plotting.style()
     figure = plotting.trained_ratio_figure(
         pd.read_csv(snakemake.input.runs, sep="\t"),  # noqa: F821

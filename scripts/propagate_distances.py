@@ -1,5 +1,6 @@
 """Snakemake script of rules propagate_distances and propagate_widths: random-init propagation
-of the evaluation subset, per-layer statistics of every (width, seed) run in params.runs."""
+of the evaluation subset; each output table holds the per-layer statistics (at params.layers,
+every layer when None) of its (width, seed) runs in params.runs."""
 
 import pandas as pd
 
@@ -11,8 +12,9 @@ with rule_log(snakemake.log[0]) as log:  # noqa: F821
     set_threads(snakemake.threads)  # noqa: F821
     p, w = snakemake.params, snakemake.wildcards  # noqa: F821
     data = load_prepared(snakemake.input[0])  # noqa: F821
-    tables = [data_statistics(w.arch, data["x_eval"], data["y_eval"], width, p.depth, seed,
-                              **p.init) for width, seed in p.runs]
-    write_table(pd.concat(tables, ignore_index=True), snakemake.output[0])  # noqa: F821
-    log.info("%s job %s: %d layers x %d (width, seed) runs", w.arch, w.seed, p.depth + 1,
-             len(p.runs))
+    for path, runs in zip(snakemake.output, p.runs, strict=True):  # noqa: F821
+        tables = [data_statistics(w.arch, data["x_eval"], data["y_eval"], width, p.depth, seed,
+                                  layers=p.layers, **p.init) for width, seed in runs]
+        write_table(pd.concat(tables, ignore_index=True), path)
+        log.info("%s: %d (width, seed) runs of %d blocks -> %s", w.arch, len(runs), p.depth,
+                 path)

@@ -1,4 +1,5 @@
-"""Snakemake script of rule propagate_pairs: controlled input pairs through random blocks."""
+"""Snakemake script of rule propagate_pairs: controlled input pairs through random blocks, one
+output table per seed of params.seeds."""
 
 from separability.propagation import pair_statistics
 from separability.workflow import rule_log, set_threads, write_table
@@ -6,8 +7,9 @@ from separability.workflow import rule_log, set_threads, write_table
 with rule_log(snakemake.log[0]) as log:  # noqa: F821
     set_threads(snakemake.threads)  # noqa: F821
     p, w = snakemake.params, snakemake.wildcards  # noqa: F821
-    table = pair_statistics(w.arch, p.width, p.depth, int(w.seed), p.angles, p.pairs_per_angle,
-                            s_w=p.init["s_w"], s_v=p.init["s_v"], s_b=p.init["s_b"],
-                            bn_eps=p.init["bn_eps"], bn_centering=False)
-    write_table(table, snakemake.output[0])  # noqa: F821
-    log.info("%s seed %s: %d layers", w.arch, w.seed, p.depth + 1)
+    for path, seed in zip(snakemake.output, p.seeds, strict=True):  # noqa: F821
+        table = pair_statistics(w.arch, p.width, p.depth, seed, p.angles, p.pairs_per_angle,
+                                s_w=p.init["s_w"], s_v=p.init["s_v"], s_b=p.init["s_b"],
+                                bn_eps=p.init["bn_eps"], bn_centering=False)
+        write_table(table, path)
+        log.info("%s seed %d: %d layers", w.arch, seed, p.depth + 1)

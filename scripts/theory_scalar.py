@@ -1,6 +1,6 @@
 """Snakemake script of rule theory_scalar: the scalar cosine recursion to great depth."""
 
-from separability.propagation import recorded_layers
+from separability.statistics import recorded_layers
 from separability.theory import scalar_angles
 from separability.workflow import rule_log, write_table
 

@@ -6,6 +6,8 @@ core)."""
 from __future__ import annotations
 
 import time
+import timeit
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,28 +20,24 @@ from separability.propagation import propagate
 from separability.statistics import class_pair_masks, gram, layer_statistics
 
 
-def best_time(function, repeats: int) -> float:
-    """Smallest wall time of ``repeats`` calls of ``function`` (seconds)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def propagation_throughput(arch: str, n: int, width: int, depth: int, seed: int = 0,
-                           repeats: int = 3) -> dict[str, float]:
+def propagation_throughput(arch: str, n: int, width: int, depth: int,
+                           layers: Sequence[int] | None = None, seed: int = 0,
+                           repeats: int = 3, gram_blocks: int = 10) -> dict[str, float]:
     """Seconds per block of (a) plain float32 matmuls of the block's shapes (n x N times N x N,
     one for mlp, two with a skip branch), (b) the propagation of ``propagate`` (blocks, BN,
-    rescaling) and (c) the propagation plus the float64 Gram statistics at every layer; and
-    the throughput ratios (a)/(b) and (a)/(c)."""
+    rescaling) and (c) the propagation plus the float64 Gram statistics at the recorded
+    ``layers`` (every layer when None), as the distance simulations run it; the throughput
+    ratios (a)/(b) and (a)/(c); the cost of one layer's statistics; and (d) seconds per block
+    of the infinite-width Gram recursion of ``arch`` (``theory.gram_step``, exact BN) on the
+    n x n input Gram over ``gram_blocks`` blocks, the work of neural-tangents' kernel_fn (NNGP
+    kernel of n inputs)."""
     model = SeparabilityNet(arch, width, width, depth).initialise(seed)
     h0 = torch.randn(n, width, generator=torch.Generator().manual_seed(seed))
     weights = [torch.randn(width, width) / width**0.5 for _ in range(2)]
     products = 1 if arch == "mlp" else 2
     labels = np.arange(n) % 10
     masks = class_pair_masks(labels)
+    recorded = set(range(depth + 1) if layers is None else (int(layer) for layer in layers))
 
     def matmuls():
         h = h0
@@ -52,22 +50,33 @@ def propagation_throughput(arch: str, n: int, width: int, depth: int, seed: int 
             pass
 
     def with_statistics():
-        for _, h, log_scale in propagate(model, h0):
-            layer_statistics(gram(h), masks, log_scale)
+        for layer, h, log_scale in propagate(model, h0):
+            if layer in recorded:
+                layer_statistics(gram(h), masks, log_scale)
 
-    plain = best_time(matmuls, repeats) / depth
-    propagation = best_time(forward, repeats) / depth
-    statistics = best_time(with_statistics, 1) / depth
+    def gram_recursion():
+        for _ in theory.gram_trajectory(arch, theory.input_gram(h0.numpy()), gram_blocks):
+            pass
+
+    plain = min(timeit.repeat(matmuls, repeat=repeats, number=1)) / depth
+    propagation = min(timeit.repeat(forward, repeat=repeats, number=1)) / depth
+    statistics = min(timeit.repeat(with_statistics, repeat=repeats, number=1)) / depth
+    recursion = timeit.timeit(gram_recursion, number=1) / gram_blocks
     return {"arch": arch, "n": n, "width": width, "depth": depth,
             "threads": torch.get_num_threads(), "matmul_s_per_block": plain,
             "propagation_s_per_block": propagation, "with_statistics_s_per_block": statistics,
             "propagation_fraction_of_matmul": plain / propagation,
-            "with_statistics_fraction_of_matmul": plain / statistics}
+            "with_statistics_fraction_of_matmul": plain / statistics,
+            "recorded_layers": len(recorded),
+            "statistics_s_per_recorded_layer": (statistics - propagation) * depth / len(recorded),
+            "gram_recursion_s_per_block": recursion}
 
 
-def throughput_table(architectures, n: int, width: int, depth: int) -> pd.DataFrame:
+def throughput_table(architectures, n: int, width: int, depth: int,
+                     layers: Sequence[int] | None = None) -> pd.DataFrame:
     """``propagation_throughput`` for each architecture, one row each."""
-    return pd.DataFrame([propagation_throughput(arch, n, width, depth) for arch in architectures])
+    return pd.DataFrame([propagation_throughput(arch, n, width, depth, layers)
+                         for arch in architectures])
 
 
 def bn_theory_timing(x, depth: int, checked_layers=(0, 1, 10, 100, 300)) -> pd.DataFrame:

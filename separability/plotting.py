@@ -1,7 +1,8 @@
 """Figures of SPEC "Figures": one function per figure, each drawing on a fresh matplotlib
-figure from tidy tables and returning it. Headless (Agg), colour-blind palette, one colour per
-architecture used the same way in every figure, simulation as mean +- sd bands over seeds with
-theory drawn over them."""
+figure from tidy tables and returning it. Colour-blind palette, one colour per architecture used
+the same way in every figure, simulation as mean +- sd bands over seeds with theory drawn over
+them. Importing this module leaves matplotlib's backend alone; the workflow's plot scripts draw
+headless (``use_headless_backend``)."""
 
 from __future__ import annotations
 
@@ -9,28 +10,27 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from separability import ARCHITECTURES  # noqa: E402
-from separability.claims import bn_variant, width_errors  # noqa: E402
-from separability.decay import (  # noqa: E402
-    RATE_NAMES,
-    decay_windows,
-    paper_name,
-    rate,
-    window_fits,
-)
-from separability.phase import simulated_phase, theory_at_cells  # noqa: E402
-from separability.theory import angle_trajectory, cosine_trajectory  # noqa: E402
+from separability import ARCHITECTURES
+from separability.claims import bn_variant, width_errors
+from separability.decay import RATE_NAMES, decay_windows, paper_name, rate, window_fits
+from separability.phase import simulated_phase, theory_at_cells
+from separability.theory import angle_trajectory, cosine_trajectory
 
 LABELS = {"mlp": "MLP", "resnet": "ResNet", "resnet_bn": "ResNet+BN"}
 COLORS = dict(zip(ARCHITECTURES, sns.color_palette("colorblind", 3)))
 THEORY_STYLE = {"linestyle": "--", "linewidth": 1.4}
+
+
+def use_headless_backend() -> None:
+    """Draw into files without a display (matplotlib's Agg backend): called by the workflow's
+    plot scripts, never at import, so that importing this module leaves an interactive
+    session's backend alone."""
+    matplotlib.use("Agg")
 
 
 def style() -> None:

@@ -45,15 +45,6 @@ def input_features(model: SeparabilityNet, x: np.ndarray) -> torch.Tensor:
         return model.input(torch.as_tensor(x, dtype=torch.float32))
 
 
-def recorded_layers(depth: int, every_layer_up_to: int, log_points: int) -> np.ndarray:
-    """Layers at which statistics are recorded: all of 0..every_layer_up_to, then about
-    ``log_points`` log-spaced layers up to ``depth`` (always including ``depth``)."""
-    dense = np.arange(min(depth, every_layer_up_to) + 1)
-    sparse = np.geomspace(max(every_layer_up_to, 1), max(depth, 1), num=max(log_points, 2))
-    layers = np.unique(np.concatenate([dense, np.rint(sparse).astype(int), [depth]]))
-    return layers[layers <= depth]
-
-
 def data_statistics(arch: str, x: np.ndarray, labels: np.ndarray, width: int, depth: int,
                     seed: int, layers: Sequence[int] | None = None, progress: bool = True,
                     **model_kwargs) -> pd.DataFrame:

@@ -19,13 +19,17 @@ STATISTICS = ("log_d_w", "log_d_b", "ratio", "d_w_norm", "d_b_norm", "theta_w", 
 
 
 class ClassPairs(NamedTuple):
-    """The pairs i < j of one labelled subset: ``same`` / ``different`` select same-class and
-    different-class pairs (boolean n x n masks over the upper triangle); ``within_weight``
-    holds, for every pair i < j in row-major order, 1 / n_c for a same-class pair of class c
-    and 0 otherwise (Fisher's within-class scatter from the pair distances)."""
+    """The pairs i < j of one labelled subset of n samples, as precomputed indices: ``flat``
+    holds i n + j of every pair, the ``n_within`` same-class pairs first and the
+    different-class pairs after them (each group in row-major order), ``rows`` / ``cols`` hold
+    i and j, and ``within_weight`` holds 1 / n_c for each same-class pair of class c (Fisher's
+    within-class scatter from the pair distances)."""
 
-    same: np.ndarray
-    different: np.ndarray
+    n: int
+    flat: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    n_within: int
     within_weight: np.ndarray
 
 
@@ -37,27 +41,45 @@ def gram(features) -> np.ndarray:
 
 
 def class_pair_masks(labels: np.ndarray) -> ClassPairs:
-    """The same-class and different-class pairs i < j of ``labels`` (``ClassPairs``)."""
+    """The same-class and different-class pairs i < j of ``labels`` (``ClassPairs``), computed
+    once per subset so that every layer's statistics only gather from its Gram matrix."""
     labels = np.asarray(labels)
-    upper = np.triu(np.ones((len(labels), len(labels)), dtype=bool), k=1)
-    same = labels[:, None] == labels[None, :]
+    n = len(labels)
+    rows, cols = np.triu_indices(n, k=1)
+    same = labels[rows] == labels[cols]
+    order = np.concatenate([np.flatnonzero(same), np.flatnonzero(~same)])
+    rows, cols = rows[order], cols[order]
     _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
-    weight = np.where(same, 1.0 / counts[inverse][:, None], 0.0)[upper]
-    return ClassPairs(upper & same, upper & ~same, weight)
+    n_within = int(np.count_nonzero(same))
+    weight = 1.0 / counts[inverse[rows[:n_within]]]
+    return ClassPairs(n, rows * n + cols, rows, cols, n_within, weight)
 
 
 def pair_values(g: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-unit distances ||h_i - h_j|| / sqrt(N) = sqrt(G_ii + G_jj - 2 G_ij) and angles
-    arccos(G_ij / sqrt(G_ii G_jj)) of the pairs selected by ``mask`` (all pairs, as matrices,
-    when None), from a float64 Gram matrix (float64 arccos resolves angles to about 1e-8 rad)."""
-    diag = np.diag(g)
-    squares = diag[:, None] + diag[None, :]
-    outer = np.outer(np.sqrt(diag), np.sqrt(diag))
-    if mask is not None:
-        g, squares, outer = g[mask], squares[mask], outer[mask]
+    arccos(G_ij / sqrt(G_ii G_jj)) of all pairs, as matrices, from a float64 Gram matrix
+    (float64 arccos resolves angles to about 1e-8 rad); with ``mask`` (a ``ClassPairs``) only
+    of its pairs, in its order."""
+    diag = np.diagonal(g)
+    root = np.sqrt(diag)
+    if mask is None:
+        squares, outer = diag[:, None] + diag[None, :], np.outer(root, root)
+    else:
+        squares = diag[mask.rows] + diag[mask.cols]
+        outer = root[mask.rows] * root[mask.cols]
+        g = np.take(g.reshape(-1), mask.flat)
     distance = np.sqrt(np.maximum(squares - 2.0 * g, 0.0))
     cos = np.divide(g, outer, out=np.ones_like(g), where=outer > 0)
     return distance, np.arccos(np.clip(cos, -1.0, 1.0))
+
+
+def recorded_layers(depth: int, every_layer_up_to: int, log_points: int) -> np.ndarray:
+    """Layers at which statistics are recorded: all of 0..every_layer_up_to, then about
+    ``log_points`` log-spaced layers up to ``depth`` (always including ``depth``)."""
+    dense = np.arange(min(depth, every_layer_up_to) + 1)
+    sparse = np.geomspace(max(every_layer_up_to, 1), max(depth, 1), num=max(log_points, 2))
+    layers = np.unique(np.concatenate([dense, np.rint(sparse).astype(int), [depth]]))
+    return layers[layers <= depth]
 
 
 def layer_statistics(g: np.ndarray, masks: ClassPairs, log_scale: float = 0.0) -> dict[str, float]:
@@ -78,19 +100,17 @@ def layer_statistics(g: np.ndarray, masks: ClassPairs, log_scale: float = 0.0) -
     every statistic; a zero within-class distance gives an infinite ratio (NaN if the
     between-class one is zero too).
     """
-    same, different, within_weight = masks
-    if not same.any() or not different.any():
+    k = masks.n_within
+    if k == 0 or k == len(masks.flat):
         raise ValueError("statistics need at least one same-class and one different-class pair")
-    q = float(np.mean(np.diag(g)))
+    q = float(np.mean(np.diagonal(g)))
     if not q > 0:  # zero (or non-finite) features: no distance, angle or ratio is defined
         return {name: math.nan for name in STATISTICS}
-    pairs = same | different
-    dist, angle = pair_values(g, pairs)  # one pass over the upper triangle
-    within = same[pairs]
-    d_w, d_b = np.mean(dist[within]), np.mean(dist[~within])
+    dist, angle = pair_values(g, masks)  # one gather from the upper triangle
+    d_w, d_b = np.mean(dist[:k]), np.mean(dist[k:])
     squares = dist * dist
-    total = float(np.sum(squares)) / len(g)
-    scatter_w = float(np.dot(within_weight, squares))
+    total = float(np.sum(squares)) / masks.n
+    scatter_w = float(np.dot(masks.within_weight, squares[:k]))
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "log_d_w": float(np.log(d_w)) + log_scale / 2.0,
@@ -98,8 +118,8 @@ def layer_statistics(g: np.ndarray, masks: ClassPairs, log_scale: float = 0.0) -
             "ratio": float(d_b / d_w),
             "d_w_norm": float(d_w) / math.sqrt(2.0 * q),
             "d_b_norm": float(d_b) / math.sqrt(2.0 * q),
-            "theta_w": float(angle[within].mean()),
-            "theta_b": float(angle[~within].mean()),
+            "theta_w": float(angle[:k].mean()),
+            "theta_b": float(angle[k:].mean()),
             "log_q": math.log(q) + log_scale,
             "fisher": float(np.float64(total - scatter_w) / scatter_w),
         }

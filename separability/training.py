@@ -46,6 +46,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from separability import ARCHITECTURES
 from separability.io import code_fingerprint, data_fingerprint, load_checkpoint, save_checkpoint
 from separability.models import SeparabilityNet
 from separability.statistics import (

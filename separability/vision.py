@@ -20,7 +20,6 @@ Standardisation makes the choice of scale irrelevant for every other pixel.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -133,14 +132,6 @@ def missing_message(name: str, data_dir: str | Path, missing: list[Path]) -> str
             "--config download=true) to let torchvision fetch them.")
 
 
-def _md5(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _idx_header(path: Path, magic: int, dims: int) -> tuple[int, ...]:
     """Sizes of an IDX file (big-endian magic and sizes), checked against the file's length."""
     with open(path, "rb") as handle:
@@ -175,12 +166,13 @@ def _check_mnist_part(cls, root: Path, train: bool) -> None:
 
 
 def _check_cifar_part(cls, root: Path, train: bool) -> None:
+    from torchvision.datasets.utils import check_integrity
+
     for path, md5 in _cifar_files(cls, root, train) + [_cifar_meta(cls, root)]:
-        found = _md5(path)
-        if found != md5:
-            raise VisionDataError(f"{path} is truncated or corrupted: md5 {found}, torchvision "
-                                  f"expects {md5} (delete it and put the original file there, "
-                                  "or set `download: true`)")
+        if not check_integrity(path, md5):
+            raise VisionDataError(f"{path} is truncated or corrupted: md5 differs from the "
+                                  f"{md5} torchvision expects (delete it and put the original "
+                                  "file there, or set `download: true`)")
 
 
 def _check_files(name: str, root: Path, train: bool) -> None:

@@ -1,8 +1,10 @@
 """Shared fixtures: one run of the smoke config's whole DAG in a committed git copy of this
-checkout, reused by the workflow and browser tests (the run takes about a minute)."""
+checkout, reused by the workflow and browser tests (the run takes about a minute). Figures drawn
+by the tests use matplotlib's headless Agg backend, whatever display there is."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE_CONFIG = "tests/config.smoke.yaml"
+os.environ["MPLBACKEND"] = "Agg"  # read when matplotlib is first imported, after this file
 
 
 def git(*args: str, cwd: Path) -> str:

@@ -11,29 +11,8 @@ import pytest
 import yaml
 
 from separability import claims
-from separability.decay import LAWS, best_law
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = np.unique(np.geomspace(10, 5000, 60).astype(int))
-
-
-@pytest.mark.parametrize("law, theta", [
-    ("exponential", 2.0 * np.exp(-0.01 * LAYERS)),
-    ("power", 3.0 * LAYERS ** -0.4),
-    ("reciprocal", 9.0 / LAYERS),
-])
-def test_decay_law_fit_recovers_the_law(law, theta):
-    noisy = theta * np.exp(0.01 * np.random.default_rng(0).standard_normal(len(LAYERS)))
-    winner, fits = best_law(LAYERS, noisy)
-    assert winner.law == law
-    assert {fit.law for fit in fits} == set(LAWS)
-
-
-def test_decay_law_fit_reports_rates():
-    winner, _ = best_law(LAYERS, 2.0 * np.exp(-0.01 * LAYERS))
-    assert -winner.slope == pytest.approx(0.01, rel=1e-6)
-    winner, _ = best_law(LAYERS, 3.0 * LAYERS ** -0.4)
-    assert -winner.slope == pytest.approx(0.4, rel=1e-6)
 
 
 def ratio_tables(mlp_ratios, resnet_offset=0.1, bn_offset=0.2, seeds=4, noise=0.005):
@@ -277,15 +256,6 @@ def test_claims_json_validates_against_the_schema():
     undecided = dict(document, C5={**document["C5"], "verdict": "inconclusive"})
     jsonschema.validate(undecided, schema)
     assert {entry["verdict"] for entry in document["C1"]["secondary"]} <= set(claims.VERDICTS)
-
-
-def test_report_and_readme_block():
-    result = full_claims()
-    text = claims.report_markdown(result)
-    assert all(f"## {key}" in text for key in result)
-    readme = "intro\n<!-- claims:start -->\nSTALE\n<!-- claims:end -->\nrest"
-    updated = claims.replace_block(readme, claims.summary_table(result))
-    assert "STALE" not in updated and "| C1 |" in updated and updated.endswith("rest")
 
 
 def test_robustness_recomputes_random_init_claims():

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from separability import claims, plotting
+from separability import claims, plotting, report
 from separability.phase import (
     SIMULATION_FLOOR,
     bn_clock,
@@ -95,7 +95,7 @@ def test_c4_region(phase):
     he = result["measured"]["mlp"]["region"]["he_init"]
     assert (he["s_w"], he["s_b"], he["law"], he["in_region"]) == (2.0, 0.0, "reciprocal", False)
     assert "region of the paper's law" in result["evidence"]
-    assert "25% of the plane" in claims.headline("C4", result)
+    assert "25% of the plane" in report.headline("C4", result)
 
 
 def test_phase_figure(phase):

@@ -15,9 +15,8 @@ from separability.propagation import (
     pair_inputs,
     pair_statistics,
     propagate,
-    recorded_layers,
 )
-from separability.statistics import class_pair_masks, gram, layer_statistics
+from separability.statistics import class_pair_masks, gram, layer_statistics, recorded_layers
 from separability.theory import cosine_trajectory, gram_statistics
 
 ARCHS = ("mlp", "resnet", "resnet_bn")

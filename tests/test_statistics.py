@@ -33,7 +33,9 @@ def direct_statistics(h: np.ndarray, labels: np.ndarray) -> dict:
     n, width = h.shape
     dist = squareform(pdist(h)) / math.sqrt(width)
     cos = 1 - squareform(pdist(h, "cosine"))
-    same, different, _ = class_pair_masks(labels)
+    upper = np.triu(np.ones((len(labels), len(labels)), dtype=bool), k=1)
+    same = upper & (labels[:, None] == labels[None, :])
+    different = upper & ~same
     q = np.mean(np.sum(h * h, axis=1)) / width
     return {
         "d_w": dist[same].mean(), "d_b": dist[different].mean(),

@@ -126,9 +126,15 @@ def test_load_cifar10(fake_cifar):
 
 
 def test_cifar10_checksums_of_torchvision_are_enforced(tmp_path):
+    """A file whose md5 is not torchvision's is named, with the md5 expected and what to do."""
+    from torchvision.datasets import CIFAR10
+
     write_fake_cifar10(tmp_path)  # fakes do not match the real files' md5 sums
-    with pytest.raises(VisionDataError, match="data_batch_1 is truncated or corrupted: md5"):
+    with pytest.raises(VisionDataError, match="data_batch_1 is truncated or corrupted: md5") \
+            as error:
         load_vision("cifar10", tmp_path)
+    assert CIFAR10.train_list[0][1] in str(error.value)
+    assert "download: true" in str(error.value)
 
 
 def test_missing_file_error_lists_files_and_download_line(tmp_path):

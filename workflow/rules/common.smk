@@ -38,6 +38,7 @@ from separability import DATASETS as DATASET_NAMES
 from separability import resources
 from separability.data import data_shape, training_split_size
 from separability.decay import MIN_FIT_LAYERS, decay_windows
+from separability.statistics import recorded_layers
 from separability.vision import (
     VISION_DATASETS,
     expected_files,
@@ -284,11 +285,11 @@ if len(WIDTH_SEEDS) != len(WIDTHS) or min(WIDTH_SEEDS) < len(SEEDS):
     )
 
 
-def width_runs(wildcards):
-    """(width, seed) runs of one width-scan job: seeds 0..k-1 of each width (k from
-    propagation.width_seeds) shared out over the jobs by seed modulo propagation.seeds.
+def width_runs(job):
+    """(width, seed) runs of one width-scan table (``job`` in 0..propagation.seeds-1): seeds
+    0..k-1 of each width (k from propagation.width_seeds) shared out over the tables by seed
+    modulo propagation.seeds.
     """
-    job = int(wildcards.seed)
     return [
         (width, seed)
         for width, count in zip(WIDTHS, WIDTH_SEEDS)
@@ -297,6 +298,19 @@ def width_runs(wildcards):
 
 
 CLAIMS = config["claims"]
+
+
+def distance_layers():
+    """Layers with statistics in the distance simulations: every layer up to
+    propagation.dense_layers, about propagation.log_layers log-spaced ones up to
+    propagation.depth, and every layer of claims.depths within it (C3, C6 compare there)."""
+    depth = config["propagation"]["depth"]
+    grid = recorded_layers(
+        depth, config["propagation"]["dense_layers"], config["propagation"]["log_layers"]
+    )
+    wanted = {int(layer) for layer in grid}
+    wanted |= {d for d in CLAIMS["depths"] if d <= depth}
+    return sorted(wanted)
 # The claims compare all three architectures; with a subset only the figures are built.
 # Every data set gets its claims report; results/claims.{json,md} is the main (first) one's.
 CLAIM_TARGETS = (

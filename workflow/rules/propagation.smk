@@ -1,21 +1,27 @@
+# One job per (data set, architecture) over all seeds, so that interpreter start-up and
+# imports are paid once per architecture; every seed keeps its own table.
 rule propagate_distances:
     input:
         "results/{dataset}/data.npz",
     output:
-        "results/{dataset}/propagation/distance/{arch}_seed{seed}.tsv",
+        expand(
+            "results/{{dataset}}/propagation/distance/{{arch}}_seed{seed}.tsv", seed=SEEDS
+        ),
     log:
-        "logs/propagate_distances/{dataset}/{arch}_seed{seed}.log",
+        "logs/propagate_distances/{dataset}/{arch}.log",
     benchmark:
-        "benchmarks/propagate_distances/{dataset}/{arch}_seed{seed}.tsv"
+        "benchmarks/propagate_distances/{dataset}/{arch}.tsv"
     conda:
         ENV
     threads: config["propagation"]["threads"]
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=60,
     params:
-        runs=lambda wildcards: [(config["propagation"]["width"], int(wildcards.seed))],
+        # the (width, seed) runs of each output table, in the order of `output`
+        runs=[[(config["propagation"]["width"], seed)] for seed in SEEDS],
         depth=config["propagation"]["depth"],
+        layers=distance_layers(),
         init=config["init"],
     script:
         "../../scripts/propagate_distances.py"
@@ -23,31 +29,34 @@ rule propagate_distances:
 
 use rule propagate_distances as propagate_widths with:
     output:
-        "results/{dataset}/propagation/width/{arch}_seed{seed}.tsv",
+        expand("results/{{dataset}}/propagation/width/{{arch}}_seed{seed}.tsv", seed=SEEDS),
     log:
-        "logs/propagate_widths/{dataset}/{arch}_seed{seed}.log",
+        "logs/propagate_widths/{dataset}/{arch}.log",
     benchmark:
-        "benchmarks/propagate_widths/{dataset}/{arch}_seed{seed}.tsv"
+        "benchmarks/propagate_widths/{dataset}/{arch}.tsv"
     params:
-        runs=width_runs,
+        runs=[width_runs(job) for job in SEEDS],
         depth=config["propagation"]["width_depth"],
+        # every layer: figure 7 and C6 average |simulation - theory| over all layers
+        layers=None,
         init=config["init"],
 
 
 rule propagate_pairs:
     output:
-        "results/pairs/{arch}_seed{seed}.tsv",
+        expand("results/pairs/{{arch}}_seed{seed}.tsv", seed=SEEDS),
     log:
-        "logs/propagate_pairs/{arch}_seed{seed}.log",
+        "logs/propagate_pairs/{arch}.log",
     benchmark:
-        "benchmarks/propagate_pairs/{arch}_seed{seed}.tsv"
+        "benchmarks/propagate_pairs/{arch}.tsv"
     conda:
         ENV
     threads: config["propagation"]["threads"]
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=60,
     params:
+        seeds=SEEDS,
         width=config["propagation"]["width"],
         depth=config["propagation"]["angle_depth"],
         angles=config["propagation"]["pair_angles"],
@@ -69,6 +78,8 @@ rule benchmark_propagation:
         architectures=ARCHITECTURES,
         n=config["data"]["eval_size"],
         width=config["propagation"]["width"],
-        depth=100,
+        # the distance simulations' depth and recorded layers: the throughput they run at
+        depth=config["propagation"]["depth"],
+        layers=distance_layers(),
     script:
         "../../scripts/benchmark_propagation.py"

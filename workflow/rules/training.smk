@@ -41,22 +41,27 @@ localrules:
     plot_accuracy,
 
 
+# One job per (data set, width, architecture) over all depths (start-up paid once).
 rule select_lr:
     input:
         "results/{dataset}/data.npz",
     output:
-        "results/{dataset}/{training}/lr/{arch}_depth{depth}.json",
+        expand(
+            "results/{{dataset}}/{{training}}/lr/{{arch}}_depth{depth}.json",
+            depth=TRAIN_DEPTHS,
+        ),
     log:
-        "logs/select_lr/{dataset}/{training}/{arch}_depth{depth}.log",
+        "logs/select_lr/{dataset}/{training}/{arch}.log",
     benchmark:
-        "benchmarks/select_lr/{dataset}/{training}/{arch}_depth{depth}.tsv"
+        "benchmarks/select_lr/{dataset}/{training}/{arch}.tsv"
     conda:
         ENV
     threads: TRAINING["threads"]
     resources:
         mem_mb=2000,
-        runtime=60,
+        runtime=60 * len(TRAIN_DEPTHS),
     params:
+        depths=TRAIN_DEPTHS,
         budget=training_budget,
         selection=TRAINING["lr_selection"],
         init=config["init"],
@@ -65,34 +70,46 @@ rule select_lr:
         "../../scripts/select_lr.py"
 
 
+# One job per (data set, width, architecture, depth) over all seeds: start-up and imports are
+# paid once, and every seed keeps its own run record and model.
 rule train:
     input:
         data="results/{dataset}/data.npz",
         lr="results/{dataset}/{training}/lr/{arch}_depth{depth}.json",
     output:
-        run="results/{dataset}/{training}/runs/{arch}_depth{depth}_seed{seed}.json",
-        model="results/{dataset}/{training}/models/{arch}_depth{depth}_seed{seed}.pt",
+        run=expand(
+            "results/{{dataset}}/{{training}}/runs/{{arch}}_depth{{depth}}_seed{seed}.json",
+            seed=TRAIN_SEEDS,
+        ),
+        model=expand(
+            "results/{{dataset}}/{{training}}/models/{{arch}}_depth{{depth}}_seed{seed}.pt",
+            seed=TRAIN_SEEDS,
+        ),
     log:
-        "logs/train/{dataset}/{training}/{arch}_depth{depth}_seed{seed}.log",
+        "logs/train/{dataset}/{training}/{arch}_depth{depth}.log",
     benchmark:
-        "benchmarks/train/{dataset}/{training}/{arch}_depth{depth}_seed{seed}.tsv"
+        "benchmarks/train/{dataset}/{training}/{arch}_depth{depth}.tsv"
     conda:
         ENV
     threads: TRAINING["threads"]
     resources:
         mem_mb=2000,
-        runtime=120,
+        runtime=120 * len(TRAIN_SEEDS),
     params:
+        seeds=TRAIN_SEEDS,
         budget=lambda wildcards: training_budget(wildcards, TRAINING["epochs"]),
         init=config["init"],
         device=TRAINING["device"],
-        # Epoch checkpoint of an unfinished run (not an output: Snakemake would delete it);
-        # a rerun after an interruption resumes from it if it was written by the same config,
-        # data and training code (else it is discarded), and a finished run removes it.
-        checkpoint=lambda wildcards: (
+        # Epoch checkpoint of each seed's run (not an output: Snakemake would delete it); a
+        # rerun after an interruption resumes every run from its checkpoint if it was written
+        # by the same config, data and training code (else it is discarded): finished runs
+        # from their last epoch, the interrupted one from its last completed epoch. The job
+        # removes them when all its runs are written.
+        checkpoints=lambda wildcards: [
             f"results/{wildcards.dataset}/{wildcards.training}/resume/"
-            f"{wildcards.arch}_depth{wildcards.depth}_seed{wildcards.seed}.pt"
-        ),
+            f"{wildcards.arch}_depth{wildcards.depth}_seed{seed}.pt"
+            for seed in TRAIN_SEEDS
+        ],
     script:
         "../../scripts/train.py"
 
