@@ -5,19 +5,13 @@ import json
 from separability import claims, report
 from separability.workflow import rule_log
 
-RANDOM_INIT = ("distance", "theory", "width")
-
 with rule_log(snakemake.log[0]) as log:  # noqa: F821
     p, dataset = snakemake.params, snakemake.wildcards.dataset  # noqa: F821
     inputs = snakemake.input  # noqa: F821
     tables = {kind: claims.read_result(inputs[kind], kind) for kind in claims.REQUIRED_COLUMNS}
     result = claims.assess(dataset, tables, p.depths, p.resamples, p.seed)
-    others = {
-        other: {kind: claims.read_result([path for path in inputs[f"robust_{kind}"]
-                                          if path.startswith(f"results/{other}/")], kind)
-                for kind in RANDOM_INIT}
-        for other in p.robustness
-    }
+    others = {other: {kind: claims.read_result(paths, kind) for kind, paths in kinds.items()}
+              for other, kinds in p.robustness.items()}
     claims.add_robustness(result, claims.robustness(others, tables["width"], tables["theory"],
                                                     p.second_width, p.depths))
     training = {label: claims.read_result(path, "runs")

@@ -1,4 +1,4 @@
-"""Pre-registered tests of the paper's claims C1..C6 (SPEC "Claims"): each takes tidy result
+"""Pre-registered tests of the paper's claims C1..C6 (docs/claims.md): each takes tidy result
 tables, applies a test fixed in code before any result is seen, and returns the measured
 numbers (mean, sd, n), the test applied, and a verdict: ``holds``, ``partly``,
 ``does not hold`` or ``inconclusive`` (the data cannot decide: an interval that contains 0,

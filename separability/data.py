@@ -1,4 +1,4 @@
-"""Data preparation (SPEC "Data"): load, split, standardise, pick the evaluation subset.
+"""Data preparation (docs/data.md): load, split, standardise, pick the evaluation subset.
 
 Every data set ends as one ``.npz`` file with the standardised splits (x_train, y_train,
 x_val, y_val, x_test, y_test), the evaluation subset (x_eval, y_eval), the held-out subset

@@ -1,4 +1,4 @@
-"""The three architectures of SPEC "Architectures" as torch modules, with the paper's init.
+"""The three architectures of docs/models.md as torch modules, with the paper's init.
 
 Input layer h0 = A x (linear); blocks
   mlp:       h' = relu(W h)
@@ -27,7 +27,7 @@ def linear(in_features: int, out_features: int) -> nn.Linear:
 
 
 class VarianceNorm(nn.Module):
-    """Variance-only batch normalisation in its large-batch limit (SPEC, `bn_centering: false`):
+    """Variance-only batch normalisation in its large-batch limit (docs/models.md, `bn_centering=False`):
     no centering, and the per-unit second moment over the batch replaced by its mean over the
     units, i.e. u / sqrt(mean(u^2) + eps) with one scalar for the whole batch. This is the BN
     of the scalar theory (C = K / mean diag K) and keeps it exact at finite width."""
@@ -44,7 +44,7 @@ class VarianceNorm(nn.Module):
 class Block(nn.Module):
     """One hidden block of width N for ``arch`` (see module docstring).
 
-    ``out_scale`` divides the block's output (1 by default); SPEC's trainable `resnet` uses
+    ``out_scale`` divides the block's output (1 by default); the trainable `resnet` (docs/models.md) uses
     sqrt(1 + s_w s_v / 2), which changes no angle or ratio at initialisation.
     """
 

@@ -1,4 +1,4 @@
-"""Figures of SPEC "Figures": one function per figure, each drawing on a fresh matplotlib
+"""Figures of docs/claims.md: one function per figure, each drawing on a fresh matplotlib
 figure from tidy tables and returning it. Colour-blind palette, one colour per architecture used
 the same way in every figure, simulation as mean +- sd bands over seeds with theory drawn over
 them. Importing this module leaves matplotlib's backend alone; the workflow's plot scripts draw

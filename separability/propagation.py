@@ -3,7 +3,7 @@
 Features of the whole evaluation subset travel as one batch (BN uses that batch's statistics);
 only per-layer statistics are kept, never all layers' features. ``mlp`` and ``resnet`` are
 positively homogeneous, so their features are divided by their root mean square after every
-block and the log of that scale is carried (SPEC "Scale"); ``resnet_bn`` is never rescaled.
+block and the log of that scale is carried (docs/models.md); ``resnet_bn`` is never rescaled.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def data_statistics(arch: str, x: np.ndarray, labels: np.ndarray, width: int, de
                     seed: int, layers: Sequence[int] | None = None, progress: bool = True,
                     **model_kwargs) -> pd.DataFrame:
     """Propagate the evaluation subset ``x`` through a random network and return a tidy table,
-    one row per recorded layer, of the SPEC statistics (see ``layer_statistics``)."""
+    one row per recorded layer, of the docs/statistics.md statistics (see ``layer_statistics``)."""
     model = SeparabilityNet(arch, x.shape[1], width, depth, **model_kwargs).initialise(seed)
     masks = class_pair_masks(labels)
     wanted = set(range(depth + 1) if layers is None else (int(layer) for layer in layers))
@@ -93,7 +93,7 @@ def pair_statistics(arch: str, width: int, depth: int, seed: int, angles: Sequen
     """Propagate controlled input pairs straight through ``depth`` random blocks (no input
     layer, as in the scalar theory) and return, per layer and initial angle, the mean angle
     theta_l and mean cosine over the pairs. ``resnet_bn`` should use ``bn_centering=False``
-    to match the variance-only scalar theory (SPEC)."""
+    to match the variance-only scalar theory (docs/theory.md)."""
     model = SeparabilityNet(arch, width, width, depth, **model_kwargs).initialise(seed)
     h0, angle0 = pair_inputs(width, angles, pairs_per_angle, seed + 1_000_003)
     rows = []

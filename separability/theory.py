@@ -1,6 +1,6 @@
 """Infinite-width (mean-field) theory of the three architectures.
 
-Two forms, both from SPEC "Theory":
+Two forms, both from docs/theory.md:
 
 * the Gram recursion ``K_{l+1} = F(K_l)`` on a whole evaluation subset, from which every
   per-layer statistic follows (distances, angles, ratio);
@@ -251,7 +251,7 @@ def kappa_share(theta, half_chord):
     """F = (sin theta - theta cos theta) / (2 pi sin^2(theta / 2)): the share of the deficit
     1 - c that the ReLU kernel removes, 1 - kappa(c) = (1 - c) (1 - F) for c = cos theta.
 
-    ``half_chord`` is sin(theta / 2). F ~ theta / (3 pi) for small theta and F(pi) = 1/2; below
+    ``half_chord`` is sin(theta / 2). F ~ 2 theta / (3 pi) for small theta and F(pi) = 1/2; below
     SERIES_ANGLE a series keeps full relative precision down to theta = 0, where F = 0.
     """
     theta = np.asarray(theta, dtype=float)
@@ -412,7 +412,7 @@ def gram_statistics(arch: str, x: np.ndarray, labels: np.ndarray, depth: int, s_
                     s_w: float = 2.0, s_v: float = 2.0, s_b: float = 0.0,
                     bn_centering: bool = True, bn: str = "exact",
                     progress: bool = True) -> pd.DataFrame:
-    """Infinite-width SPEC statistics of the evaluation subset (x, labels) at every layer
+    """Infinite-width docs/statistics.md statistics of the evaluation subset (x, labels) at every layer
     0..depth: the Gram recursion from K_0 = s_in X X^T / D, statistics by
     ``layer_statistics`` (the same function the simulation uses); column ``variant`` names the
     BN form (``theory_variant``)."""

@@ -1,6 +1,6 @@
 """Training experiments of docs/training.md (claims C1, C5).
 
-A classifier is the SPEC network (``SeparabilityNet``: input layer, ``depth`` blocks of width N)
+A classifier is the docs/models.md network (``SeparabilityNet``: input layer, ``depth`` blocks of width N)
 plus a linear head, trained on the training split with one budget for every architecture and
 depth (epochs, batch size, optimiser, weight decay, schedule); only the learning rate is chosen
 per (architecture, depth), from a grid, by validation accuracy (``select_learning_rate``).
@@ -162,7 +162,7 @@ def device_name(device: torch.device) -> str:
 
 
 def build_model(config: RunConfig, in_dim: int, n_classes: int) -> SeparabilityNet:
-    """The SPEC network with a linear head, initialised from ``config.seed``."""
+    """The docs/models.md network with a linear head, initialised from ``config.seed``."""
     model = SeparabilityNet(config.arch, in_dim, config.width, config.depth, n_classes=n_classes,
                             s_in=config.s_in, s_w=config.s_w, s_v=config.s_v, s_b=config.s_b,
                             bn_eps=config.bn_eps, bn_centering=True,

@@ -129,6 +129,19 @@ def test_resume_after_interruption_equals_uninterrupted_run(data, tmp_path):
     assert_same_model(resumed_model, model)
 
 
+def test_a_finished_run_resumes_from_its_last_checkpoint(data, tmp_path):
+    """A train job runs several seeds and keeps each finished run's checkpoint until all are
+    written: after an interruption a finished run is rebuilt from its last epoch without
+    training again, with the same record and model."""
+    config = TINY.replace(epochs=2, arch="resnet_bn")
+    checkpoint = tmp_path / "resume.pt"
+    finished, model = train_run(config, data, CPU, checkpoint=checkpoint, progress=False)
+    rebuilt, rebuilt_model = train_run(config, data, CPU, checkpoint=checkpoint, progress=False)
+    assert rebuilt["resumed_from_epoch"] == 2
+    assert comparable(rebuilt) == comparable(finished)
+    assert_same_model(rebuilt_model, model)
+
+
 def test_checkpoint_of_another_configuration_is_ignored(data, tmp_path):
     checkpoint = tmp_path / "resume.pt"
     train_run(TINY.replace(epochs=1, lr=0.2), data, CPU, checkpoint=checkpoint, progress=False)
@@ -338,10 +351,13 @@ def test_second_training_settings_join_the_dag_only_when_configured(tmp_path):
 
     workdir = copy_workflow(tmp_path)
     smoke = yaml.safe_load((workdir / "smoke.yaml").read_text())
-    runs_per_setting = 3 * len(smoke["training"]["depths"]) * smoke["training"]["seeds"]
+    # one train job per architecture and depth (over all seeds), one select_lr job per
+    # architecture (over all depths)
+    jobs_per_setting = 3 * len(smoke["training"]["depths"])
     plain = jobs_of(snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml",
                               cwd=workdir).stdout)
-    assert plain["train"] == runs_per_setting and plain["aggregate_training"] == 1
+    assert plain["train"] == jobs_per_setting and plain["aggregate_training"] == 1
+    assert plain["select_lr"] == 3
     (workdir / "second.yaml").write_text(yaml.safe_dump({"claims": {
         "training_robustness_datasets": ["synthetic"], "training_second_width": 8}}))
     dry = snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", "second.yaml",

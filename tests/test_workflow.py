@@ -144,12 +144,18 @@ def test_nested_keys_can_be_overridden(tmp_path, override):
     passes them as strings, which the schema rejects); an extra --configfile works as well."""
     workdir = copy_workflow(tmp_path)
     (workdir / "more_seeds.yaml").write_text(yaml.safe_dump({"training": {"seeds": 2}}))
-    base = jobs_of(snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml",
-                             cwd=workdir).stdout)
-    planned = jobs_of(snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", *override,
-                                cwd=workdir).stdout)
-    assert planned["train"] == 2 * base["train"]
-    assert planned["select_lr"] == base["select_lr"]
+    base = snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", cwd=workdir).stdout
+    planned = snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", *override,
+                        cwd=workdir).stdout
+    assert len(run_records(planned)) == 2 * len(run_records(base))
+    # one train job per architecture and depth runs all its seeds
+    assert jobs_of(planned)["train"] == jobs_of(base)["train"]
+    assert jobs_of(planned)["select_lr"] == jobs_of(base)["select_lr"]
+
+
+def run_records(dry_run_output: str) -> set[str]:
+    """The training runs' record files a dry run plans."""
+    return set(re.findall(r"results/\S+/runs/\S+_seed\d+\.json", dry_run_output))
 
 
 def test_all_builds_the_claims_of_every_data_set(tmp_path):
@@ -174,7 +180,8 @@ def test_single_figure_builds_alone(tmp_path):
     target = "figures/fig4_angle_maps.pdf"
     planned = jobs_of(snakemake(target, "-n", "--cores", "2", "--configfile", "smoke.yaml",
                                 cwd=workdir).stdout)
-    assert planned == {"propagate_pairs": 6, "plot_angle_maps": 1}
+    # one propagate_pairs job per architecture runs every seed
+    assert planned == {"propagate_pairs": 3, "plot_angle_maps": 1}
     snakemake(target, "--cores", "2", "--configfile", "smoke.yaml", cwd=workdir)
     assert (workdir / target).exists() and (workdir / "figures/fig4_angle_maps.png").exists()
     assert not (workdir / "results" / "digits").exists()

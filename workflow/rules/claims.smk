@@ -23,9 +23,7 @@ rule claims:
         depths=CLAIMS["depths"],
         resamples=CLAIMS["bootstrap_resamples"],
         seed=CLAIMS["seed"],
-        robustness=lambda wildcards: [
-            d for d in CLAIMS["robustness_datasets"] if d != wildcards.dataset
-        ],
+        robustness=lambda wildcards: robustness_tables(wildcards.dataset),
         second_width=CLAIMS["second_width"],
         training_settings=lambda wildcards: list(training_settings(wildcards.dataset)),
     script:

@@ -326,10 +326,23 @@ if CLAIMS["second_width"] not in [None, *config["propagation"]["widths"]]:
     )
 
 
+def robustness_tables(dataset):
+    """The random-init tables of the robustness data sets of one data set's claims:
+    data set -> kind (distance, theory, width) -> paths."""
+    return {
+        other: {
+            "distance": propagation_tables("distance", [other]),
+            "theory": gram_tables([other]),
+            "width": propagation_tables("width", [other]),
+        }
+        for other in CLAIMS["robustness_datasets"]
+        if other != dataset
+    }
+
+
 def claims_inputs(wildcards):
     """Every result table the claims of one data set need, robustness tables included."""
     dataset = wildcards.dataset
-    others = [d for d in CLAIMS["robustness_datasets"] if d != dataset]
     return {
         "distance": propagation_tables("distance", [dataset]),
         "theory": gram_tables([dataset]),
@@ -338,9 +351,12 @@ def claims_inputs(wildcards):
         "pairs": PAIR_TABLES,
         "phase": "results/phase/theory.tsv",
         "runs": f"{training_dir(dataset)}/runs.tsv",
-        "robust_distance": propagation_tables("distance", others),
-        "robust_theory": gram_tables(others),
-        "robust_width": propagation_tables("width", others),
+        "robust_random_init": [
+            path
+            for kinds in robustness_tables(dataset).values()
+            for paths in kinds.values()
+            for path in paths
+        ],
         "robust_runs": list(training_settings(dataset).values()),
     }
 
