@@ -266,9 +266,11 @@ def kappa_share(theta, half_chord):
     ratio *= ratio
     ratio *= theta
     share *= ratio
-    if theta.max() >= SERIES_ANGLE:
-        direct = (np.sin(theta) - theta * np.cos(theta)) / (2 * math.pi * half_chord ** 2)
-        share = np.where(theta >= SERIES_ANGLE, direct, share)
+    wide = theta >= SERIES_ANGLE
+    if wide.any():
+        t_wide = theta[wide]
+        share[wide] = (np.sin(t_wide) - t_wide * np.cos(t_wide)) / (
+            2 * math.pi * half_chord[wide] ** 2)
     return share
 
 

@@ -275,6 +275,15 @@ def test_lint_is_clean():
     assert "Lints for" not in output, output
 
 
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
+def test_ruff_is_clean(command):
+    """Python lint and format (ruff, configured in pyproject.toml) of the package, the scripts
+    and the tests."""
+    process = subprocess.run([sys.executable, "-m", "ruff", *command, "separability", "scripts",
+                              "tests"], cwd=ROOT, capture_output=True, text=True)
+    assert process.returncode == 0, process.stdout + process.stderr
+
+
 def test_snakefmt_check():
     process = subprocess.run([sys.executable, "-m", "snakefmt", "--check", "Snakefile",
                               "workflow"], cwd=ROOT, capture_output=True, text=True)

@@ -303,14 +303,19 @@ CLAIMS = config["claims"]
 def distance_layers():
     """Layers with statistics in the distance simulations: every layer up to
     propagation.dense_layers, about propagation.log_layers log-spaced ones up to
-    propagation.depth, and every layer of claims.depths within it (C3, C6 compare there)."""
+    propagation.depth, and every layer of claims.depths within it (C3, C6 compare there).
+    """
     depth = config["propagation"]["depth"]
     grid = recorded_layers(
-        depth, config["propagation"]["dense_layers"], config["propagation"]["log_layers"]
+        depth,
+        config["propagation"]["dense_layers"],
+        config["propagation"]["log_layers"],
     )
     wanted = {int(layer) for layer in grid}
     wanted |= {d for d in CLAIMS["depths"] if d <= depth}
     return sorted(wanted)
+
+
 # The claims compare all three architectures; with a subset only the figures are built.
 # Every data set gets its claims report; results/claims.{json,md} is the main (first) one's.
 CLAIM_TARGETS = (

@@ -5,7 +5,8 @@ rule propagate_distances:
         "results/{dataset}/data.npz",
     output:
         expand(
-            "results/{{dataset}}/propagation/distance/{{arch}}_seed{seed}.tsv", seed=SEEDS
+            "results/{{dataset}}/propagation/distance/{{arch}}_seed{seed}.tsv",
+            seed=SEEDS,
         ),
     log:
         "logs/propagate_distances/{dataset}/{arch}.log",
@@ -29,7 +30,9 @@ rule propagate_distances:
 
 use rule propagate_distances as propagate_widths with:
     output:
-        expand("results/{{dataset}}/propagation/width/{{arch}}_seed{seed}.tsv", seed=SEEDS),
+        expand(
+            "results/{{dataset}}/propagation/width/{{arch}}_seed{seed}.tsv", seed=SEEDS
+        ),
     log:
         "logs/propagate_widths/{dataset}/{arch}.log",
     benchmark:
