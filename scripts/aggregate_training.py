@@ -1,12 +1,17 @@
 """Snakemake script of rule aggregate_training: every run's JSON into runs.tsv (one row per
 run) and layers.tsv (per-layer statistics before and after training)."""
 
+from typing import TYPE_CHECKING
+
 from separability.io import read_json
 from separability.training import aggregate
 from separability.workflow import rule_log, write_table
 
-with rule_log(snakemake.log[0]) as log:  # noqa: F821
-    runs, layers = aggregate([read_json(path) for path in snakemake.input])  # noqa: F821
-    write_table(runs, snakemake.output.runs)  # noqa: F821
-    write_table(layers, snakemake.output.layers)  # noqa: F821
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with rule_log(snakemake.log[0]) as log:
+    runs, layers = aggregate([read_json(path) for path in snakemake.input])
+    write_table(runs, snakemake.output.runs)
+    write_table(layers, snakemake.output.layers)
     log.info("%d runs: %s", len(runs), runs.status.value_counts().to_dict())

@@ -1,13 +1,26 @@
 """Snakemake script of rule phase_pairs: simulated pairs at a few cells of the phase diagram."""
 
+from typing import TYPE_CHECKING
+
 from separability.propagation import phase_pairs
 from separability.workflow import rule_log, set_threads, write_table
 
-with rule_log(snakemake.log[0]) as log:  # noqa: F821
-    set_threads(snakemake.threads)  # noqa: F821
-    p, arch = snakemake.params, snakemake.wildcards.arch  # noqa: F821
-    table = phase_pairs(arch, p.phase["cells"], p.phase["width"], p.phase["simulation_depth"],
-                        p.phase["seeds"], p.angle, p.phase["pairs"], s_v=p.init["s_v"],
-                        bn_eps=p.init["bn_eps"])
-    write_table(table, snakemake.output[0])  # noqa: F821
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with rule_log(snakemake.log[0]) as log:
+    set_threads(snakemake.threads)
+    p, arch = snakemake.params, snakemake.wildcards.arch
+    table = phase_pairs(
+        arch,
+        p.phase["cells"],
+        p.phase["width"],
+        p.phase["simulation_depth"],
+        p.phase["seeds"],
+        p.angle,
+        p.phase["pairs"],
+        s_v=p.init["s_v"],
+        bn_eps=p.init["bn_eps"],
+    )
+    write_table(table, snakemake.output[0])
     log.info("%s: %d cells, %d seeds", arch, len(p.phase["cells"]), p.phase["seeds"])

@@ -1,13 +1,19 @@
 """Snakemake script of rule plot_width: fig 7, |simulation - theory| against width (C6)."""
 
+from typing import TYPE_CHECKING
+
 from separability import plotting
 from separability.workflow import read_tables, rule_log
 
-with rule_log(snakemake.log[0]):  # noqa: F821
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with rule_log(snakemake.log[0]):
     plotting.use_headless_backend()
     plotting.style()
-    figure = plotting.width_figure(read_tables(snakemake.input.simulation),  # noqa: F821
-                          read_tables(snakemake.input.theory),  # noqa: F821
-                          snakemake.wildcards.dataset)  # noqa: F821
-    plotting.save(figure, snakemake.output.pdf, snakemake.output.png,  # noqa: F821
-                  snakemake.params.dpi)  # noqa: F821
+    figure = plotting.width_figure(
+        read_tables(snakemake.input.simulation),
+        read_tables(snakemake.input.theory),
+        snakemake.wildcards.dataset,
+    )
+    plotting.save(figure, snakemake.output.pdf, snakemake.output.png, snakemake.params.dpi)

@@ -1,15 +1,30 @@
 """Snakemake script of rule propagate_pairs: controlled input pairs through random blocks, one
 output table per seed of params.seeds."""
 
+from typing import TYPE_CHECKING
+
 from separability.propagation import pair_statistics
 from separability.workflow import rule_log, set_threads, write_table
 
-with rule_log(snakemake.log[0]) as log:  # noqa: F821
-    set_threads(snakemake.threads)  # noqa: F821
-    p, w = snakemake.params, snakemake.wildcards  # noqa: F821
-    for path, seed in zip(snakemake.output, p.seeds, strict=True):  # noqa: F821
-        table = pair_statistics(w.arch, p.width, p.depth, seed, p.angles, p.pairs_per_angle,
-                                s_w=p.init["s_w"], s_v=p.init["s_v"], s_b=p.init["s_b"],
-                                bn_eps=p.init["bn_eps"], bn_centering=False)
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with rule_log(snakemake.log[0]) as log:
+    set_threads(snakemake.threads)
+    p, w = snakemake.params, snakemake.wildcards
+    for path, seed in zip(snakemake.output, p.seeds, strict=True):
+        table = pair_statistics(
+            w.arch,
+            p.width,
+            p.depth,
+            seed,
+            p.angles,
+            p.pairs_per_angle,
+            s_w=p.init["s_w"],
+            s_v=p.init["s_v"],
+            s_b=p.init["s_b"],
+            bn_eps=p.init["bn_eps"],
+            bn_centering=False,
+        )
         write_table(table, path)
         log.info("%s seed %d: %d layers", w.arch, seed, p.depth + 1)

@@ -20,9 +20,16 @@ from separability.propagation import propagate
 from separability.statistics import class_pair_masks, gram, layer_statistics
 
 
-def propagation_throughput(arch: str, n: int, width: int, depth: int,
-                           layers: Sequence[int] | None = None, seed: int = 0,
-                           repeats: int = 3, gram_blocks: int = 10) -> dict[str, float]:
+def propagation_throughput(
+    arch: str,
+    n: int,
+    width: int,
+    depth: int,
+    layers: Sequence[int] | None = None,
+    seed: int = 0,
+    repeats: int = 3,
+    gram_blocks: int = 10,
+) -> dict[str, float]:
     """Seconds per block of (a) plain float32 matmuls of the block's shapes (n x N times N x N,
     one for mlp, two with a skip branch), (b) the propagation of ``propagate`` (blocks, BN,
     rescaling) and (c) the propagation plus the float64 Gram statistics at the recorded
@@ -62,21 +69,30 @@ def propagation_throughput(arch: str, n: int, width: int, depth: int,
     propagation = min(timeit.repeat(forward, repeat=repeats, number=1)) / depth
     statistics = min(timeit.repeat(with_statistics, repeat=repeats, number=1)) / depth
     recursion = timeit.timeit(gram_recursion, number=1) / gram_blocks
-    return {"arch": arch, "n": n, "width": width, "depth": depth,
-            "threads": torch.get_num_threads(), "matmul_s_per_block": plain,
-            "propagation_s_per_block": propagation, "with_statistics_s_per_block": statistics,
-            "propagation_fraction_of_matmul": plain / propagation,
-            "with_statistics_fraction_of_matmul": plain / statistics,
-            "recorded_layers": len(recorded),
-            "statistics_s_per_recorded_layer": (statistics - propagation) * depth / len(recorded),
-            "gram_recursion_s_per_block": recursion}
+    return {
+        "arch": arch,
+        "n": n,
+        "width": width,
+        "depth": depth,
+        "threads": torch.get_num_threads(),
+        "matmul_s_per_block": plain,
+        "propagation_s_per_block": propagation,
+        "with_statistics_s_per_block": statistics,
+        "propagation_fraction_of_matmul": plain / propagation,
+        "with_statistics_fraction_of_matmul": plain / statistics,
+        "recorded_layers": len(recorded),
+        "statistics_s_per_recorded_layer": (statistics - propagation) * depth / len(recorded),
+        "gram_recursion_s_per_block": recursion,
+    }
 
 
-def throughput_table(architectures, n: int, width: int, depth: int,
-                     layers: Sequence[int] | None = None) -> pd.DataFrame:
+def throughput_table(
+    architectures, n: int, width: int, depth: int, layers: Sequence[int] | None = None
+) -> pd.DataFrame:
     """``propagation_throughput`` for each architecture, one row each."""
-    return pd.DataFrame([propagation_throughput(arch, n, width, depth, layers)
-                         for arch in architectures])
+    return pd.DataFrame(
+        [propagation_throughput(arch, n, width, depth, layers) for arch in architectures]
+    )
 
 
 def bn_theory_timing(x, depth: int, checked_layers=(0, 1, 10, 100, 300)) -> pd.DataFrame:
@@ -91,10 +107,12 @@ def bn_theory_timing(x, depth: int, checked_layers=(0, 1, 10, 100, 300)) -> pd.D
     exact, exact_cpu, nodes, errors = 0.0, 0.0, [], []
     for layer in range(depth):
         if layer in checked_layers:
-            finer = theory.bn_relu_gram(gram, step=theory.BN_STEP / 2,
-                                        tolerance=theory.BN_TOLERANCE / 1000)
-            errors.append(float(np.max(np.abs(theory.bn_relu_gram(gram) - finer))
-                                / np.max(np.abs(finer))))
+            finer = theory.bn_relu_gram(
+                gram, step=theory.BN_STEP / 2, tolerance=theory.BN_TOLERANCE / 1000
+            )
+            errors.append(
+                float(np.max(np.abs(theory.bn_relu_gram(gram) - finer)) / np.max(np.abs(finer)))
+            )
         lam, vec = theory.bn_spectrum(gram)
         nodes.append(len(theory.bn_quadrature(lam, len(gram), float(np.max((vec * vec) @ lam)))[0]))
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -106,10 +124,22 @@ def bn_theory_timing(x, depth: int, checked_layers=(0, 1, 10, 100, 300)) -> pd.D
         pass
     large_batch = time.perf_counter() - start
     threads = max(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
-    return pd.DataFrame([{
-        "n": len(x), "depth": depth, "blas_threads": threads, "exact_s": exact,
-        "exact_s_per_block": exact / depth, "exact_cpu_s": exact_cpu,
-        "exact_cpu_s_per_block": exact_cpu / depth, "large_batch_s_per_block": large_batch / depth,
-        "step": theory.BN_STEP, "nodes_mean": float(np.mean(nodes)), "nodes_max": int(max(nodes)),
-        "checked_layers": ",".join(str(layer) for layer in checked_layers if layer < depth),
-        "max_quadrature_error": max(errors)}])
+    return pd.DataFrame(
+        [
+            {
+                "n": len(x),
+                "depth": depth,
+                "blas_threads": threads,
+                "exact_s": exact,
+                "exact_s_per_block": exact / depth,
+                "exact_cpu_s": exact_cpu,
+                "exact_cpu_s_per_block": exact_cpu / depth,
+                "large_batch_s_per_block": large_batch / depth,
+                "step": theory.BN_STEP,
+                "nodes_mean": float(np.mean(nodes)),
+                "nodes_max": int(max(nodes)),
+                "checked_layers": ",".join(str(layer) for layer in checked_layers if layer < depth),
+                "max_quadrature_error": max(errors),
+            }
+        ]
+    )

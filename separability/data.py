@@ -35,8 +35,9 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
     return x.astype(np.float64), y.astype(np.int64)
 
 
-def synthetic(n_classes: int, dim: int, n_per_class: int, between_angle: float,
-              within_angle: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def synthetic(
+    n_classes: int, dim: int, n_per_class: int, between_angle: float, within_angle: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian clusters with controlled angles, all points of squared norm about ``dim``.
 
     Class centres are random unit directions mixed so that two centres meet at
@@ -65,20 +66,23 @@ def synthetic(n_classes: int, dim: int, n_per_class: int, between_angle: float,
     return points, labels.astype(np.int64)
 
 
-def stratified_splits(y: np.ndarray, val_fraction: float, test_fraction: float,
-                      seed: int) -> dict[str, np.ndarray]:
+def stratified_splits(
+    y: np.ndarray, val_fraction: float, test_fraction: float, seed: int
+) -> dict[str, np.ndarray]:
     """Indices of a fixed, seeded, stratified train/val/test split of labels ``y``."""
     from sklearn.model_selection import train_test_split  # deferred: slow, preparation only
 
     index = np.arange(len(y))
     rest, test = train_test_split(index, test_size=test_fraction, stratify=y, random_state=seed)
-    train, val = train_test_split(rest, test_size=val_fraction / (1 - test_fraction),
-                                  stratify=y[rest], random_state=seed + 1)
+    train, val = train_test_split(
+        rest, test_size=val_fraction / (1 - test_fraction), stratify=y[rest], random_state=seed + 1
+    )
     return {"train": np.sort(train), "val": np.sort(val), "test": np.sort(test)}
 
 
-def training_split_size(n_samples: int, val_fraction: float, test_fraction: float,
-                        train_size: int | None = None) -> int:
+def training_split_size(
+    n_samples: int, val_fraction: float, test_fraction: float, train_size: int | None = None
+) -> int:
     """Samples in the training split of ``stratified_splits`` (scikit-learn rounds each held-out
     part up), after the optional stratified subsample to ``train_size``: the largest
     evaluation subset ``prepare`` can draw."""
@@ -93,13 +97,19 @@ def stratified_subset(y: np.ndarray, size: int, seed: int) -> np.ndarray:
 
     if size >= len(y):
         return np.arange(len(y))
-    subset, _ = train_test_split(np.arange(len(y)), train_size=size, stratify=y,
-                                 random_state=seed)
+    subset, _ = train_test_split(np.arange(len(y)), train_size=size, stratify=y, random_state=seed)
     return np.sort(subset)
 
 
-def prepare(x: np.ndarray, y: np.ndarray, val_fraction: float, test_fraction: float,
-            eval_size: int, seed: int, train_size: int | None = None) -> dict[str, np.ndarray]:
+def prepare(
+    x: np.ndarray,
+    y: np.ndarray,
+    val_fraction: float,
+    test_fraction: float,
+    eval_size: int,
+    seed: int,
+    train_size: int | None = None,
+) -> dict[str, np.ndarray]:
     """Split (stratified, seeded), optionally subsample the training split to ``train_size``,
     standardise with the training statistics and draw the evaluation subset (x_eval, y_eval:
     stratified, from the training split) and the held-out subset of the same size (x_heldout,
@@ -143,8 +153,9 @@ def load_prepared(path: str | Path) -> dict[str, np.ndarray]:
 DIGITS_SHAPE = (1797, 64)  # scikit-learn's digits: samples, input dimension
 
 
-def data_shape(name: str, data_dir: str | Path, synthetic_params: Mapping | None = None
-               ) -> tuple[int, int]:
+def data_shape(
+    name: str, data_dir: str | Path, synthetic_params: Mapping | None = None
+) -> tuple[int, int]:
     """(samples, input dimension) of the data set ``name`` without loading it (as
     ``load_dataset`` would return it), for checks before any job."""
     if name == "digits":
@@ -152,15 +163,17 @@ def data_shape(name: str, data_dir: str | Path, synthetic_params: Mapping | None
     if name == "synthetic":
         if synthetic_params is None:
             raise ValueError("the synthetic data set needs its parameters (data: synthetic:)")
-        return synthetic_params["n_classes"] * synthetic_params["n_per_class"], \
-            synthetic_params["dim"]
+        return synthetic_params["n_classes"] * synthetic_params["n_per_class"], synthetic_params[
+            "dim"
+        ]
     from separability.vision import data_shape as vision_shape
 
     return vision_shape(name, data_dir)
 
 
-def load_dataset(name: str, data_dir: str | Path, download: bool,
-                 synthetic_params: Mapping | None = None) -> tuple[np.ndarray, np.ndarray]:
+def load_dataset(
+    name: str, data_dir: str | Path, download: bool, synthetic_params: Mapping | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Raw inputs (flattened) and labels of the data set ``name``: ``digits``, ``synthetic``
     (with ``synthetic_params`` for ``synthetic``), or a torchvision data set read from
     ``data_dir`` (downloaded first only when ``download`` is true)."""

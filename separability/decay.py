@@ -62,8 +62,9 @@ def _coordinate(law: str, layers: np.ndarray) -> np.ndarray:
     return np.log(np.log(layers)) if law == "inverse_log" else np.log(layers)
 
 
-def _predict(law: str, layers: np.ndarray, intercept: float, slope: float,
-             offset: float) -> np.ndarray:
+def _predict(
+    law: str, layers: np.ndarray, intercept: float, slope: float, offset: float
+) -> np.ndarray:
     if law != "inverse_log":
         return intercept + slope * _coordinate(law, layers)
     with np.errstate(invalid="ignore"):
@@ -88,7 +89,7 @@ def _fit(law: str, layers: np.ndarray, y: np.ndarray) -> tuple[float, float, flo
 
 
 def _rms(residual: np.ndarray) -> float:
-    value = float(np.sqrt(np.mean(residual ** 2)))
+    value = float(np.sqrt(np.mean(residual**2)))
     return value if np.isfinite(value) else float("inf")
 
 
@@ -98,8 +99,11 @@ def _log_angles(layers, theta, log_theta) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError("give the angles as exactly one of theta and log_theta")
     layers = np.asarray(layers)
     with np.errstate(divide="ignore"):
-        y = (np.log(np.asarray(theta, dtype=float)) if log_theta is None
-             else np.asarray(log_theta, dtype=float))
+        y = (
+            np.log(np.asarray(theta, dtype=float))
+            if log_theta is None
+            else np.asarray(log_theta, dtype=float)
+        )
     keep = (layers > 0) & np.isfinite(y)
     return layers[keep], y[keep]
 
@@ -115,22 +119,27 @@ def fit_law(law: str, layers, theta=None, log_theta=None) -> DecayFit:
         raise ValueError(f"unknown decay law {law!r}; expected one of {LAWS}")
     layers, y = _log_angles(layers, theta, log_theta)
     if len(layers) < MIN_FIT_LAYERS:
-        raise ValueError(f"a decay-law fit needs at least {MIN_FIT_LAYERS} layers with "
-                         "positive angle")
+        raise ValueError(
+            f"a decay-law fit needs at least {MIN_FIT_LAYERS} layers with positive angle"
+        )
     intercept, slope, offset = _fit(law, layers, y)
     rms = _rms(y - _predict(law, layers, intercept, slope, offset))
     errors = []
-    for train, test in ((slice(0, None, 2), slice(1, None, 2)),
-                        (slice(1, None, 2), slice(0, None, 2))):
+    for train, test in (
+        (slice(0, None, 2), slice(1, None, 2)),
+        (slice(1, None, 2), slice(0, None, 2)),
+    ):
         params = _fit(law, layers[train], y[train])
         errors.append(y[test] - _predict(law, layers[test], *params))
     heldout = _rms(np.concatenate(errors))
-    return DecayFit(law, int(layers.min()), int(layers.max()), intercept, slope, rms, heldout,
-                    offset)
+    return DecayFit(
+        law, int(layers.min()), int(layers.max()), intercept, slope, rms, heldout, offset
+    )
 
 
-def best_law(layers, theta=None, laws: tuple[str, ...] = LAWS,
-             log_theta=None) -> tuple[DecayFit, list[DecayFit]]:
+def best_law(
+    layers, theta=None, laws: tuple[str, ...] = LAWS, log_theta=None
+) -> tuple[DecayFit, list[DecayFit]]:
     """Fit every law in ``laws`` over the window and return (the winner, all fits).
 
     The exponential, the power and the inverse-log law compete on held-out error; a winning
@@ -153,8 +162,9 @@ def decay_windows(depth: int) -> list[tuple[int, int]]:
     return windows
 
 
-def window_fits(layers, theta=None, windows: Sequence[tuple[int, int]] = (),
-                log_theta=None) -> list[tuple[DecayFit, list[DecayFit]]]:
+def window_fits(
+    layers, theta=None, windows: Sequence[tuple[int, int]] = (), log_theta=None
+) -> list[tuple[DecayFit, list[DecayFit]]]:
     """``best_law`` of theta(l) (or log theta) in each window holding at least MIN_FIT_LAYERS
     layers."""
     layers, y = _log_angles(layers, theta, log_theta)
@@ -166,8 +176,12 @@ def window_fits(layers, theta=None, windows: Sequence[tuple[int, int]] = (),
     return results
 
 
-RATE_NAMES = {"exponential": "rate", "power": "exponent", "reciprocal": "exponent",
-              "inverse_log": "theta log l ->"}
+RATE_NAMES = {
+    "exponential": "rate",
+    "power": "exponent",
+    "reciprocal": "exponent",
+    "inverse_log": "theta log l ->",
+}
 
 
 def rate(fit: DecayFit) -> float:
@@ -179,5 +193,9 @@ def rate(fit: DecayFit) -> float:
 def paper_name(law: str) -> str:
     """The paper's name for a decay law: exponential, sub-exponential (power law), reciprocal,
     or inverse-logarithmic (not among the paper's names)."""
-    return {"exponential": "exponential", "power": "sub-exponential", "reciprocal": "reciprocal",
-            "inverse_log": "inverse-logarithmic"}[law]
+    return {
+        "exponential": "exponential",
+        "power": "sub-exponential",
+        "reciprocal": "reciprocal",
+        "inverse_log": "inverse-logarithmic",
+    }[law]

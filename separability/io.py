@@ -66,8 +66,14 @@ def read_json(path: str | Path) -> dict:
 def git_revision() -> str:
     """Commit of the checkout holding this package, or ``unknown``."""
     try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                                capture_output=True, text=True, timeout=10, check=True)
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
         return result.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -111,7 +117,10 @@ def load_checkpoint(path: str | Path | None, identity: Mapping[str, object]) -> 
     stored = state.get("identity", {})
     differs = [key for key in identity if stored.get(key) != identity[key]]
     if differs:
-        LOG.warning("discarding checkpoint %s: its %s differ from this run's; starting afresh",
-                    path, " and ".join(differs))
+        LOG.warning(
+            "discarding checkpoint %s: its %s differ from this run's; starting afresh",
+            path,
+            " and ".join(differs),
+        )
         return None
     return state

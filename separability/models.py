@@ -27,10 +27,11 @@ def linear(in_features: int, out_features: int) -> nn.Linear:
 
 
 class VarianceNorm(nn.Module):
-    """Variance-only batch normalisation in its large-batch limit (docs/models.md, `bn_centering=False`):
-    no centering, and the per-unit second moment over the batch replaced by its mean over the
-    units, i.e. u / sqrt(mean(u^2) + eps) with one scalar for the whole batch. This is the BN
-    of the scalar theory (C = K / mean diag K) and keeps it exact at finite width."""
+    """Variance-only batch normalisation in its large-batch limit (docs/models.md,
+    `bn_centering=False`): no centering, and the per-unit second moment over the batch replaced
+    by its mean over the units, i.e. u / sqrt(mean(u^2) + eps) with one scalar for the whole
+    batch. This is the BN of the scalar theory (C = K / mean diag K) and keeps it exact at
+    finite width."""
 
     def __init__(self, eps: float = 1e-5):
         super().__init__()
@@ -44,12 +45,19 @@ class VarianceNorm(nn.Module):
 class Block(nn.Module):
     """One hidden block of width N for ``arch`` (see module docstring).
 
-    ``out_scale`` divides the block's output (1 by default); the trainable `resnet` (docs/models.md) uses
+    ``out_scale`` divides the block's output (1 by default); the trainable `resnet`
+    (docs/models.md) uses
     sqrt(1 + s_w s_v / 2), which changes no angle or ratio at initialisation.
     """
 
-    def __init__(self, arch: str, width: int, bn_eps: float = 1e-5, bn_centering: bool = True,
-                 out_scale: float = 1.0):
+    def __init__(
+        self,
+        arch: str,
+        width: int,
+        bn_eps: float = 1e-5,
+        bn_centering: bool = True,
+        out_scale: float = 1.0,
+    ):
         super().__init__()
         self.arch = check_architecture(arch)
         self.w = linear(width, width)
@@ -84,9 +92,21 @@ class SeparabilityNet(nn.Module):
     """Input layer, ``depth`` blocks of width N and, if ``n_classes`` is given, a linear head.
     Call ``initialise(seed)`` before use: the constructor leaves the weights undrawn."""
 
-    def __init__(self, arch: str, in_dim: int, width: int, depth: int, n_classes: int | None = None,
-                 s_in: float = 1.0, s_w: float = 2.0, s_v: float = 2.0, bn_eps: float = 1e-5,
-                 bn_centering: bool = True, resnet_rescale: bool = False, s_b: float = 0.0):
+    def __init__(
+        self,
+        arch: str,
+        in_dim: int,
+        width: int,
+        depth: int,
+        n_classes: int | None = None,
+        s_in: float = 1.0,
+        s_w: float = 2.0,
+        s_v: float = 2.0,
+        bn_eps: float = 1e-5,
+        bn_centering: bool = True,
+        resnet_rescale: bool = False,
+        s_b: float = 0.0,
+    ):
         super().__init__()
         check_architecture(arch)
         self.arch, self.width, self.depth = arch, width, depth
@@ -100,7 +120,7 @@ class SeparabilityNet(nn.Module):
         )
         self.head = linear(width, n_classes) if n_classes else None
 
-    def initialise(self, seed: int) -> "SeparabilityNet":
+    def initialise(self, seed: int) -> SeparabilityNet:
         """Draw the paper's Gaussian weights from ``seed``: A ~ N(0, s_in / D), W ~ N(0, s_w / N),
         V ~ N(0, s_v / N); the head as PyTorch's default for a linear layer; then, if s_b > 0,
         each block's pre-activation bias b ~ N(0, s_b) (drawn after every weight, so the

@@ -42,28 +42,48 @@ def phase_window(depth: int) -> tuple[int, int]:
 
 def fit_row(fit: DecayFit) -> dict:
     """The columns of a cell's table row that describe its winning law."""
-    return {"law": fit.law, "paper_name": paper_name(fit.law), "rate": rate(fit),
-            "first": fit.first, "last": fit.last, "heldout_rms": fit.heldout_rms}
+    return {
+        "law": fit.law,
+        "paper_name": paper_name(fit.law),
+        "rate": rate(fit),
+        "first": fit.first,
+        "last": fit.last,
+        "heldout_rms": fit.heldout_rms,
+    }
 
 
-def theory_phase(arch: str, s_w: Sequence[float], s_b: Sequence[float], depth: int,
-                 theta0: float = math.pi / 2, s_v: float = 2.0) -> pd.DataFrame:
+def theory_phase(
+    arch: str,
+    s_w: Sequence[float],
+    s_b: Sequence[float],
+    depth: int,
+    theta0: float = math.pi / 2,
+    s_v: float = 2.0,
+) -> pd.DataFrame:
     """Decay law of the scalar theory's theta_l from ``theta0`` at every cell of the grid
     s_w x s_b: one row per cell with the winning law, its rate (``decay.rate``), the window,
     and log theta at ``depth``. The whole grid runs as one vectorised recursion."""
     check_architecture(arch)
     first, last = phase_window(depth)
     layers = np.union1d(fit_layers(first, last), [depth])
-    grid_w, grid_b = np.meshgrid(np.asarray(s_w, dtype=float), np.asarray(s_b, dtype=float),
-                                 indexing="ij")
+    grid_w, grid_b = np.meshgrid(
+        np.asarray(s_w, dtype=float), np.asarray(s_b, dtype=float), indexing="ij"
+    )
     log_theta = log_angle_trajectory(arch, theta0, depth, grid_w, s_v, 1.0, grid_b, layers)
     rows = []
     inside = (layers >= first) & (layers <= last)
     for index in np.ndindex(grid_w.shape):
         winner, _ = best_law(layers[inside], log_theta=log_theta[index][inside])
-        rows.append({"arch": arch, "s_w": grid_w[index], "s_b": grid_b[index],
-                     **fit_row(winner), "log_theta_depth": log_theta[index][-1],
-                     "depth": depth})
+        rows.append(
+            {
+                "arch": arch,
+                "s_w": grid_w[index],
+                "s_b": grid_b[index],
+                **fit_row(winner),
+                "log_theta_depth": log_theta[index][-1],
+                "depth": depth,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -76,20 +96,34 @@ def simulated_phase(pairs: pd.DataFrame, depth: int | None = None) -> pd.DataFra
         last = int(cell.layer.max()) if depth is None else depth
         theta = cell.groupby("layer").theta.mean()
         keep = (theta.index >= 10) & (theta.index <= last) & (theta > SIMULATION_FLOOR)
-        base = {"arch": arch, "s_w": s_w, "s_b": s_b, "seeds": int(cell.seed.nunique()),
-                "width": int(cell.width.iloc[0])}
+        base = {
+            "arch": arch,
+            "s_w": s_w,
+            "s_b": s_b,
+            "seeds": int(cell.seed.nunique()),
+            "width": int(cell.width.iloc[0]),
+        }
         if keep.sum() < 4:
-            rows.append({**base, "law": "unresolved", "paper_name": "unresolved",
-                         "rate": float("nan"), "first": 10, "last": last,
-                         "heldout_rms": float("nan")})
+            rows.append(
+                {
+                    **base,
+                    "law": "unresolved",
+                    "paper_name": "unresolved",
+                    "rate": float("nan"),
+                    "first": 10,
+                    "last": last,
+                    "heldout_rms": float("nan"),
+                }
+            )
             continue
         winner, _ = best_law(theta.index[keep].to_numpy(), theta[keep].to_numpy())
         rows.append({**base, **fit_row(winner)})
     return pd.DataFrame(rows)
 
 
-def theory_at_cells(cells: pd.DataFrame, theta0: float = math.pi / 2,
-                    s_v: float = 2.0) -> pd.Series:
+def theory_at_cells(
+    cells: pd.DataFrame, theta0: float = math.pi / 2, s_v: float = 2.0
+) -> pd.Series:
     """The scalar theory's law at each simulated cell over that cell's own fit window (the
     depths the simulation resolved), for a like-for-like check of the simulated marker."""
     laws = []
@@ -98,8 +132,9 @@ def theory_at_cells(cells: pd.DataFrame, theta0: float = math.pi / 2,
             laws.append("unresolved")
             continue
         layers = fit_layers(cell.first, cell.last)
-        log_theta = log_angle_trajectory(cell.arch, theta0, int(cell.last), cell.s_w, s_v,
-                                         1.0, cell.s_b, layers)
+        log_theta = log_angle_trajectory(
+            cell.arch, theta0, int(cell.last), cell.s_w, s_v, 1.0, cell.s_b, layers
+        )
         laws.append(best_law(layers, log_theta=log_theta)[0].law)
     return pd.Series(laws, index=cells.index, name="theory_law")
 
@@ -116,8 +151,9 @@ def bn_clock(layers, s_v: float = 2.0, q0: float = 1.0) -> np.ndarray:
     return tau[layers]
 
 
-def clock_table(depth: int, theta0: float = math.pi / 2, s_v: float = 2.0,
-                points: int = 200) -> pd.DataFrame:
+def clock_table(
+    depth: int, theta0: float = math.pi / 2, s_v: float = 2.0, points: int = 200
+) -> pd.DataFrame:
     """theta_l of resnet_bn (variance-only BN, no bias) against the MLP's theta at depth tau_l
     (``bn_clock``; the MLP's log theta interpolated linearly between integer layers), and
     theta_l log l, at about ``points`` log-spaced layers in 1..depth."""
@@ -127,9 +163,15 @@ def clock_table(depth: int, theta0: float = math.pi / 2, s_v: float = 2.0,
     mlp_depth = int(math.ceil(tau.max())) + 1
     mlp = log_angle_trajectory("mlp", theta0, mlp_depth, 2.0, s_v)
     theta_mlp = np.exp(np.interp(tau, np.arange(mlp_depth + 1), mlp))
-    return pd.DataFrame({"layer": layers, "tau": tau, "theta_bn": theta_bn,
-                         "theta_mlp_at_tau": theta_mlp,
-                         "theta_log_l": theta_bn * np.log(np.maximum(layers, 2))})
+    return pd.DataFrame(
+        {
+            "layer": layers,
+            "tau": tau,
+            "theta_bn": theta_bn,
+            "theta_mlp_at_tau": theta_mlp,
+            "theta_log_l": theta_bn * np.log(np.maximum(layers, 2)),
+        }
+    )
 
 
 def paper_region(table: pd.DataFrame, paper_laws: dict[str, str]) -> dict:
@@ -138,8 +180,13 @@ def paper_region(table: pd.DataFrame, paper_laws: dict[str, str]) -> dict:
     region = {}
     for arch, cells in table.groupby("arch"):
         hits = cells[cells.paper_name == paper_laws[arch]]
-        region[arch] = {"paper": paper_laws[arch], "fraction": float(len(hits) / len(cells)),
-                        "cells": [[float(w), float(b)] for w, b in zip(hits.s_w, hits.s_b)],
-                        "laws": {name: float(share) for name, share in
-                                 cells.paper_name.value_counts(normalize=True).items()}}
+        region[arch] = {
+            "paper": paper_laws[arch],
+            "fraction": float(len(hits) / len(cells)),
+            "cells": [[float(w), float(b)] for w, b in zip(hits.s_w, hits.s_b)],
+            "laws": {
+                name: float(share)
+                for name, share in cells.paper_name.value_counts(normalize=True).items()
+            },
+        }
     return region

@@ -20,7 +20,9 @@ from separability.models import SeparabilityNet
 from separability.statistics import class_pair_masks, gram, layer_statistics
 
 
-def propagate(model: SeparabilityNet, h0: torch.Tensor) -> Iterator[tuple[int, torch.Tensor, float]]:
+def propagate(
+    model: SeparabilityNet, h0: torch.Tensor
+) -> Iterator[tuple[int, torch.Tensor, float]]:
     """Yield ``(l, h_l / scale_l, log scale_l^2)`` for l = 0..L, starting from the features h0
     of layer 0 and applying the model's blocks in turn (no input layer; see ``input_features``).
     With biases (s_b > 0) the blocks are not homogeneous: each block then sees its biases
@@ -45,9 +47,17 @@ def input_features(model: SeparabilityNet, x: np.ndarray) -> torch.Tensor:
         return model.input(torch.as_tensor(x, dtype=torch.float32))
 
 
-def data_statistics(arch: str, x: np.ndarray, labels: np.ndarray, width: int, depth: int,
-                    seed: int, layers: Sequence[int] | None = None, progress: bool = True,
-                    **model_kwargs) -> pd.DataFrame:
+def data_statistics(
+    arch: str,
+    x: np.ndarray,
+    labels: np.ndarray,
+    width: int,
+    depth: int,
+    seed: int,
+    layers: Sequence[int] | None = None,
+    progress: bool = True,
+    **model_kwargs,
+) -> pd.DataFrame:
     """Propagate the evaluation subset ``x`` through a random network and return a tidy table,
     one row per recorded layer, of the docs/statistics.md statistics (see ``layer_statistics``)."""
     model = SeparabilityNet(arch, x.shape[1], width, depth, **model_kwargs).initialise(seed)
@@ -55,15 +65,21 @@ def data_statistics(arch: str, x: np.ndarray, labels: np.ndarray, width: int, de
     wanted = set(range(depth + 1) if layers is None else (int(layer) for layer in layers))
     rows = []
     steps = propagate(model, input_features(model, x))
-    for layer, h, log_scale in tqdm(steps, total=depth + 1, desc=f"{arch} N={width} seed={seed}",
-                                    disable=not progress, mininterval=2.0):
+    for layer, h, log_scale in tqdm(
+        steps,
+        total=depth + 1,
+        desc=f"{arch} N={width} seed={seed}",
+        disable=not progress,
+        mininterval=2.0,
+    ):
         if layer in wanted:
             rows.append({"layer": layer, **layer_statistics(gram(h), masks, log_scale)})
     return pd.DataFrame(rows).assign(arch=arch, width=width, seed=seed)
 
 
-def pair_inputs(width: int, angles: Sequence[float], pairs_per_angle: int,
-                seed: int) -> tuple[torch.Tensor, np.ndarray]:
+def pair_inputs(
+    width: int, angles: Sequence[float], pairs_per_angle: int, seed: int
+) -> tuple[torch.Tensor, np.ndarray]:
     """Random pairs of vectors in R^N with per-unit second moment 1 and the given angles.
 
     Returns the batch (2 P x N, pair k at rows 2k and 2k + 1) and each pair's initial angle.
@@ -71,8 +87,9 @@ def pair_inputs(width: int, angles: Sequence[float], pairs_per_angle: int,
     """
     generator = torch.Generator().manual_seed(seed)
     n_pairs = len(angles) * pairs_per_angle
-    frames, _ = torch.linalg.qr(torch.randn(n_pairs, width, 2, generator=generator,
-                                            dtype=torch.float64))
+    frames, _ = torch.linalg.qr(
+        torch.randn(n_pairs, width, 2, generator=generator, dtype=torch.float64)
+    )
     angle = np.repeat(np.asarray(angles, dtype=float), pairs_per_angle)
     theta = torch.as_tensor(angle)[:, None]
     first = frames[:, :, 0]
@@ -88,8 +105,16 @@ def pair_cosines(h: torch.Tensor) -> np.ndarray:
     return (dot / (pairs[:, 0].norm(dim=1) * pairs[:, 1].norm(dim=1))).numpy()
 
 
-def pair_statistics(arch: str, width: int, depth: int, seed: int, angles: Sequence[float],
-                    pairs_per_angle: int, progress: bool = True, **model_kwargs) -> pd.DataFrame:
+def pair_statistics(
+    arch: str,
+    width: int,
+    depth: int,
+    seed: int,
+    angles: Sequence[float],
+    pairs_per_angle: int,
+    progress: bool = True,
+    **model_kwargs,
+) -> pd.DataFrame:
     """Propagate controlled input pairs straight through ``depth`` random blocks (no input
     layer, as in the scalar theory) and return, per layer and initial angle, the mean angle
     theta_l and mean cosine over the pairs. ``resnet_bn`` should use ``bn_centering=False``
@@ -98,23 +123,57 @@ def pair_statistics(arch: str, width: int, depth: int, seed: int, angles: Sequen
     h0, angle0 = pair_inputs(width, angles, pairs_per_angle, seed + 1_000_003)
     rows = []
     steps = propagate(model, h0)
-    for layer, h, _ in tqdm(steps, total=depth + 1, desc=f"pairs {arch} N={width} seed={seed}",
-                            disable=not progress, mininterval=2.0):
+    for layer, h, _ in tqdm(
+        steps,
+        total=depth + 1,
+        desc=f"pairs {arch} N={width} seed={seed}",
+        disable=not progress,
+        mininterval=2.0,
+    ):
         cos = np.clip(pair_cosines(h), -1.0, 1.0).reshape(len(angles), pairs_per_angle)
-        rows.append(pd.DataFrame({"layer": layer, "angle0": angle0[::pairs_per_angle],
-                                  "cos": cos.mean(axis=1), "theta": np.arccos(cos).mean(axis=1)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "layer": layer,
+                    "angle0": angle0[::pairs_per_angle],
+                    "cos": cos.mean(axis=1),
+                    "theta": np.arccos(cos).mean(axis=1),
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True).assign(arch=arch, width=width, seed=seed)
 
 
-def phase_pairs(arch: str, cells: Sequence[Sequence[float]], width: int, depth: int,
-                seeds: int, angle: float, pairs_per_angle: int, **model_kwargs) -> pd.DataFrame:
+def phase_pairs(
+    arch: str,
+    cells: Sequence[Sequence[float]],
+    width: int,
+    depth: int,
+    seeds: int,
+    angle: float,
+    pairs_per_angle: int,
+    **model_kwargs,
+) -> pd.DataFrame:
     """Controlled pairs from ``angle`` through random ``arch`` blocks at each initialisation
     cell (s_w, s_b) of the phase diagram (figure 8), seeds 0..seeds-1: the ``pair_statistics``
     rows with the cell's s_w and s_b as columns. resnet_bn uses variance-only BN, as the
     scalar theory it is checked against."""
     if arch == "resnet_bn":
         model_kwargs = {**model_kwargs, "bn_centering": False}
-    tables = [pair_statistics(arch, width, depth, seed, [angle], pairs_per_angle, progress=False,
-                              s_w=s_w, s_b=s_b, **model_kwargs).assign(s_w=s_w, s_b=s_b)
-              for s_w, s_b in cells for seed in range(seeds)]
+    tables = [
+        pair_statistics(
+            arch,
+            width,
+            depth,
+            seed,
+            [angle],
+            pairs_per_angle,
+            progress=False,
+            s_w=s_w,
+            s_b=s_b,
+            **model_kwargs,
+        ).assign(s_w=s_w, s_b=s_b)
+        for s_w, s_b in cells
+        for seed in range(seeds)
+    ]
     return pd.concat(tables, ignore_index=True)

@@ -38,8 +38,11 @@ def network_bytes(in_dim: int, width: int, depth: int) -> int:
 def simulation_bytes(n: int, in_dim: int, width: int, depth: int) -> int:
     """A finite-width propagation of ``n`` inputs: the network, the features and the Gram
     statistics of one layer."""
-    return (network_bytes(in_dim, width, depth) + FLOAT32 * FEATURE_COPIES * n * width
-            + FLOAT64 * SIMULATION_GRAM_COPIES * n * n)
+    return (
+        network_bytes(in_dim, width, depth)
+        + FLOAT32 * FEATURE_COPIES * n * width
+        + FLOAT64 * SIMULATION_GRAM_COPIES * n * n
+    )
 
 
 def theory_bytes(n: int) -> int:

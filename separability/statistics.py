@@ -14,8 +14,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-STATISTICS = ("log_d_w", "log_d_b", "ratio", "d_w_norm", "d_b_norm", "theta_w", "theta_b",
-              "log_q", "fisher")
+STATISTICS = (
+    "log_d_w",
+    "log_d_b",
+    "ratio",
+    "d_w_norm",
+    "d_b_norm",
+    "theta_w",
+    "theta_b",
+    "log_q",
+    "fisher",
+)
 
 
 class ClassPairs(NamedTuple):
@@ -125,8 +134,9 @@ def layer_statistics(g: np.ndarray, masks: ClassPairs, log_scale: float = 0.0) -
         }
 
 
-def ncm_accuracy(train_features, train_labels: np.ndarray, heldout_features,
-                 heldout_labels: np.ndarray) -> float:
+def ncm_accuracy(
+    train_features, train_labels: np.ndarray, heldout_features, heldout_labels: np.ndarray
+) -> float:
     """Nearest-class-mean accuracy: the share of held-out features whose nearest class mean
     (Euclidean; means of the training features of each class) is that of their own class.
     Scale-free; NaN when the training features are all zero (no mean to compare with)."""

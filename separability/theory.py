@@ -106,8 +106,9 @@ def bn_spectrum(gram: np.ndarray, centering: bool = True) -> tuple[np.ndarray, n
     return lam[keep] * (n / lam.sum()), vec[:, keep]
 
 
-def bn_quadrature(lam: np.ndarray, n: int, max_diag: float, step: float = BN_STEP,
-                  tolerance: float = BN_TOLERANCE) -> tuple[np.ndarray, np.ndarray]:
+def bn_quadrature(
+    lam: np.ndarray, n: int, max_diag: float, step: float = BN_STEP, tolerance: float = BN_TOLERANCE
+) -> tuple[np.ndarray, np.ndarray]:
     """Nodes s_k and weights w_k (the factor n det(I + 2 s S)^(-1/2) included) of the exact BN
     integral B(K) = n int_0^inf det(I + 2 s S)^(-1/2) R(S (I + 2 s S)^(-1)) ds for S with
     eigenvalues ``lam`` (trace n, largest diagonal entry ``max_diag``).
@@ -138,14 +139,15 @@ def bn_quadrature(lam: np.ndarray, n: int, max_diag: float, step: float = BN_STE
         raise ArithmeticError("exact BN quadrature: tail bound not reached (rank-0 S?)")
     c_1 = step * s_low / math.expm1(step)
     c_2 = step * s_low**2 / math.expm1(2.0 * step)
-    nodes = np.concatenate([[0.0], s[:last + 1]])
-    weights = np.concatenate([[c_1 - c_2 / s_low], step * s[:last + 1] * det[:last + 1]])
+    nodes = np.concatenate([[0.0], s[: last + 1]])
+    weights = np.concatenate([[c_1 - c_2 / s_low], step * s[: last + 1] * det[: last + 1]])
     weights[1] += c_2 / s_low * det[0]
     return nodes, n * weights
 
 
-def bn_relu_gram(gram: np.ndarray, centering: bool = True, step: float = BN_STEP,
-                 tolerance: float = BN_TOLERANCE) -> np.ndarray:
+def bn_relu_gram(
+    gram: np.ndarray, centering: bool = True, step: float = BN_STEP, tolerance: float = BN_TOLERANCE
+) -> np.ndarray:
     """Exact infinite-width map of batch normalisation then ReLU at the finite batch n = len(K):
     B(K) = E[relu(z) relu(z)^T], z = BN(u) over the batch (centred with ``centering``, biased
     variance, eps -> 0), u ~ N(0, K) per unit (Yang et al., ICLR 2019; docs/theory.md).
@@ -184,8 +186,15 @@ def check_bn_form(bn: str) -> str:
     return bn
 
 
-def gram_step(arch: str, gram: np.ndarray, s_w: float = 2.0, s_v: float = 2.0,
-              s_b: float = 0.0, bn_centering: bool = True, bn: str = "exact") -> np.ndarray:
+def gram_step(
+    arch: str,
+    gram: np.ndarray,
+    s_w: float = 2.0,
+    s_v: float = 2.0,
+    s_b: float = 0.0,
+    bn_centering: bool = True,
+    bn: str = "exact",
+) -> np.ndarray:
     """One block of the infinite-width Gram recursion K_l -> K_{l+1} for ``arch``, with the
     pre-activation Gram s_w K + s_b (bias variance s_b on every unit, docs/theory.md):
 
@@ -213,9 +222,16 @@ def input_gram(x: np.ndarray, s_in: float = 1.0) -> np.ndarray:
     return s_in * (x @ x.T) / x.shape[1]
 
 
-def gram_trajectory(arch: str, gram0: np.ndarray, depth: int, s_w: float = 2.0,
-                    s_v: float = 2.0, s_b: float = 0.0, bn_centering: bool = True,
-                    bn: str = "exact") -> Iterator[tuple[int, np.ndarray, float]]:
+def gram_trajectory(
+    arch: str,
+    gram0: np.ndarray,
+    depth: int,
+    s_w: float = 2.0,
+    s_v: float = 2.0,
+    s_b: float = 0.0,
+    bn_centering: bool = True,
+    bn: str = "exact",
+) -> Iterator[tuple[int, np.ndarray, float]]:
     """Yield ``(l, K_l / scale_l, log scale_l)`` for l = 0..depth of the Gram recursion.
 
     ``mlp`` and ``resnet`` satisfy F_{s_b}(a K) = a F_{s_b / a}(K) (ReLU is positively
@@ -243,8 +259,9 @@ def gram_trajectory(arch: str, gram0: np.ndarray, depth: int, s_w: float = 2.0,
 # (-1)^(k+1) 2k / (2k+1)! t^(2k-2) / (2 pi), highest power first; float64-exact for
 # t < SERIES_ANGLE, where the direct formula cancels.
 SERIES_ANGLE = 0.1
-_EXCESS_SERIES = tuple((-1) ** (k + 1) * 2 * k / math.factorial(2 * k + 1) / (2 * math.pi)
-                       for k in range(5, 0, -1))
+_EXCESS_SERIES = tuple(
+    (-1) ** (k + 1) * 2 * k / math.factorial(2 * k + 1) / (2 * math.pi) for k in range(5, 0, -1)
+)
 
 
 def kappa_share(theta, half_chord):
@@ -261,8 +278,11 @@ def kappa_share(theta, half_chord):
         share *= t
         share += coefficient
     # theta^3 series / half_chord^2; theta / half_chord -> 2 where both vanish
-    ratio = theta / half_chord if half_chord.min() > 0 else np.divide(
-        theta, half_chord, out=np.full_like(t, 2.0), where=half_chord > 0)
+    ratio = (
+        theta / half_chord
+        if half_chord.min() > 0
+        else np.divide(theta, half_chord, out=np.full_like(t, 2.0), where=half_chord > 0)
+    )
     ratio *= ratio
     ratio *= theta
     share *= ratio
@@ -270,12 +290,14 @@ def kappa_share(theta, half_chord):
     if wide.any():
         t_wide = theta[wide]
         share[wide] = (np.sin(t_wide) - t_wide * np.cos(t_wide)) / (
-            2 * math.pi * half_chord[wide] ** 2)
+            2 * math.pi * half_chord[wide] ** 2
+        )
     return share
 
 
-def _log_half_deficits(arch: str, log_g0, depth: int, s_w, s_v, q0, s_b,
-                       layers: np.ndarray) -> np.ndarray:
+def _log_half_deficits(
+    arch: str, log_g0, depth: int, s_w, s_v, q0, s_b, layers: np.ndarray
+) -> np.ndarray:
     """log g_l with g = (1 - c) / 2 = sin^2(theta / 2), at ``layers`` (rows), for every element
     of the broadcast arrays log_g0, s_w, s_v, q0, s_b (columns, flattened).
 
@@ -287,8 +309,7 @@ def _log_half_deficits(arch: str, log_g0, depth: int, s_w, s_v, q0, s_b,
     significant digit however small the angle becomes (no floor where c rounds to 1, no
     underflow).
     """
-    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float)
-                                   for v in (log_g0, s_w, s_v, q0, s_b)))
+    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (log_g0, s_w, s_v, q0, s_b)))
     log_g, s_w, s_v, q, s_b = (v.ravel().copy() for v in arrays)
     if np.any(s_w <= 0) or np.any(s_v < 0) or np.any(q <= 0) or np.any(s_b < 0):
         raise ValueError("the scalar recursion needs s_w > 0, s_v >= 0, q0 > 0 and s_b >= 0")
@@ -341,8 +362,7 @@ def _trajectory_layers(depth: int, layers) -> np.ndarray:
     return layers
 
 
-def cosine_trajectory(arch: str, cos0, depth: int, s_w=2.0, s_v=2.0, q0=1.0,
-                      s_b=0.0) -> np.ndarray:
+def cosine_trajectory(arch: str, cos0, depth: int, s_w=2.0, s_v=2.0, q0=1.0, s_b=0.0) -> np.ndarray:
     """Cosines c_0..c_depth between two inputs of per-unit second moment q0 fed straight into
     the first block (docs/theory.md, scalar form). With pre-activation u = s_w q + s_b and
     c_u = (s_w q c + s_b) / u:
@@ -362,15 +382,17 @@ def cosine_trajectory(arch: str, cos0, depth: int, s_w=2.0, s_v=2.0, q0=1.0,
     layers = _trajectory_layers(depth, None)
     shape = np.broadcast_shapes(cos0.shape, *(np.shape(v) for v in (s_w, s_v, q0, s_b)))
     with np.errstate(divide="ignore"):  # cos0 = 1: g = 0 stays 0
-        log_g = _log_half_deficits(arch, np.log((1.0 - cos0) / 2.0), depth, s_w, s_v, q0, s_b,
-                                   layers)
+        log_g = _log_half_deficits(
+            arch, np.log((1.0 - cos0) / 2.0), depth, s_w, s_v, q0, s_b, layers
+        )
     cos = 1.0 - 2.0 * np.exp(log_g)
     cos[0] = np.broadcast_to(cos0, shape).ravel()
     return cos.T.reshape(shape + (depth + 1,))
 
 
-def log_angle_trajectory(arch: str, theta0, depth: int, s_w=2.0, s_v=2.0, q0=1.0, s_b=0.0,
-                         layers=None) -> np.ndarray:
+def log_angle_trajectory(
+    arch: str, theta0, depth: int, s_w=2.0, s_v=2.0, q0=1.0, s_b=0.0, layers=None
+) -> np.ndarray:
     """log theta_l of the scalar recursion of ``cosine_trajectory`` from the angle theta0 (in
     [0, pi]), at ``layers`` (default 0..depth): shape broadcast(theta0, variances) +
     (len(layers),). Finite however deep the angle falls (exponential decay passes 1e-300 within
@@ -382,18 +404,21 @@ def log_angle_trajectory(arch: str, theta0, depth: int, s_w=2.0, s_v=2.0, q0=1.0
     layers = _trajectory_layers(depth, layers)
     shape = np.broadcast_shapes(theta0.shape, *(np.shape(v) for v in (s_w, s_v, q0, s_b)))
     with np.errstate(divide="ignore"):  # theta0 = 0 stays 0: log theta = -inf
-        log_g = _log_half_deficits(arch, 2.0 * np.log(np.sin(theta0 / 2.0)), depth, s_w, s_v,
-                                   q0, s_b, layers)
+        log_g = _log_half_deficits(
+            arch, 2.0 * np.log(np.sin(theta0 / 2.0)), depth, s_w, s_v, q0, s_b, layers
+        )
         half_chord = np.exp(0.5 * log_g)
         # theta = 2 arcsin(x), x = sqrt(g): log theta = log 2 + log x + log(arcsin(x) / x)
-        stretch = np.divide(np.arcsin(half_chord), half_chord, out=np.ones_like(half_chord),
-                            where=half_chord > 0)
+        stretch = np.divide(
+            np.arcsin(half_chord), half_chord, out=np.ones_like(half_chord), where=half_chord > 0
+        )
         log_theta = math.log(2.0) + 0.5 * log_g + np.log(stretch)
     return log_theta.T.reshape(shape + (len(layers),))
 
 
-def angle_trajectory(arch: str, theta0, depth: int, s_w=2.0, s_v=2.0, q0=1.0, s_b=0.0,
-                     layers=None) -> np.ndarray:
+def angle_trajectory(
+    arch: str, theta0, depth: int, s_w=2.0, s_v=2.0, q0=1.0, s_b=0.0, layers=None
+) -> np.ndarray:
     """Angles theta_l (radians) of the scalar recursion from theta0, at ``layers`` (default
     0..depth), resolved to float64's relative precision down to 1e-300 (below that they
     underflow to 0: use ``log_angle_trajectory``)."""
@@ -410,19 +435,31 @@ def theory_variant(arch: str, bn_centering: bool = True, bn: str = "exact") -> s
     return name if check_bn_form(bn) == "exact" else f"{name}_large_batch"
 
 
-def gram_statistics(arch: str, x: np.ndarray, labels: np.ndarray, depth: int, s_in: float = 1.0,
-                    s_w: float = 2.0, s_v: float = 2.0, s_b: float = 0.0,
-                    bn_centering: bool = True, bn: str = "exact",
-                    progress: bool = True) -> pd.DataFrame:
-    """Infinite-width docs/statistics.md statistics of the evaluation subset (x, labels) at every layer
-    0..depth: the Gram recursion from K_0 = s_in X X^T / D, statistics by
+def gram_statistics(
+    arch: str,
+    x: np.ndarray,
+    labels: np.ndarray,
+    depth: int,
+    s_in: float = 1.0,
+    s_w: float = 2.0,
+    s_v: float = 2.0,
+    s_b: float = 0.0,
+    bn_centering: bool = True,
+    bn: str = "exact",
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Infinite-width statistics (docs/statistics.md) of the evaluation subset (x, labels) at
+    every layer 0..depth: the Gram recursion from K_0 = s_in X X^T / D, statistics by
     ``layer_statistics`` (the same function the simulation uses); column ``variant`` names the
     BN form (``theory_variant``)."""
     masks = class_pair_masks(labels)
     steps = gram_trajectory(arch, input_gram(x, s_in), depth, s_w, s_v, s_b, bn_centering, bn)
-    rows = [{"layer": layer, **layer_statistics(gram, masks, log_scale)}
-            for layer, gram, log_scale in tqdm(steps, total=depth + 1, disable=not progress,
-                                               desc=f"theory {arch}", mininterval=2.0)]
+    rows = [
+        {"layer": layer, **layer_statistics(gram, masks, log_scale)}
+        for layer, gram, log_scale in tqdm(
+            steps, total=depth + 1, disable=not progress, desc=f"theory {arch}", mininterval=2.0
+        )
+    ]
     return pd.DataFrame(rows).assign(arch=arch, variant=theory_variant(arch, bn_centering, bn))
 
 
@@ -437,18 +474,38 @@ def table_variants(arch: str, bn: str = "exact") -> list[tuple[bool, str]]:
     return [(True, bn), (False, bn), *extra]
 
 
-def gram_table(arch: str, x: np.ndarray, labels: np.ndarray, depth: int, s_in: float = 1.0,
-               s_w: float = 2.0, s_v: float = 2.0, s_b: float = 0.0, bn: str = "exact",
-               progress: bool = True) -> pd.DataFrame:
+def gram_table(
+    arch: str,
+    x: np.ndarray,
+    labels: np.ndarray,
+    depth: int,
+    s_in: float = 1.0,
+    s_w: float = 2.0,
+    s_v: float = 2.0,
+    s_b: float = 0.0,
+    bn: str = "exact",
+    progress: bool = True,
+) -> pd.DataFrame:
     """``gram_statistics`` of every variant of ``table_variants``, stacked: the theory table
     of one architecture (rows told apart by ``variant``)."""
-    return pd.concat([gram_statistics(arch, x, labels, depth, s_in, s_w, s_v, s_b, centering,
-                                      form, progress)
-                      for centering, form in table_variants(arch, bn)], ignore_index=True)
+    return pd.concat(
+        [
+            gram_statistics(arch, x, labels, depth, s_in, s_w, s_v, s_b, centering, form, progress)
+            for centering, form in table_variants(arch, bn)
+        ],
+        ignore_index=True,
+    )
 
 
-def scalar_angles(architectures, angles, depth: int, layers: np.ndarray, s_w: float = 2.0,
-                  s_v: float = 2.0, s_b: float = 0.0) -> pd.DataFrame:
+def scalar_angles(
+    architectures,
+    angles,
+    depth: int,
+    layers: np.ndarray,
+    s_w: float = 2.0,
+    s_v: float = 2.0,
+    s_b: float = 0.0,
+) -> pd.DataFrame:
     """Tidy table of the scalar recursion: cosine, angle theta_l and log theta_l for every
     architecture and initial angle at the given layers (0..depth); log_theta stays exact where
     an exponential decay takes theta below float64's range."""
@@ -459,7 +516,16 @@ def scalar_angles(architectures, angles, depth: int, layers: np.ndarray, s_w: fl
         log_theta = log_angle_trajectory(arch, angles, depth, s_w, s_v, s_b=s_b, layers=layers)
         for angle0, row in zip(angles, log_theta):
             theta = np.exp(row)
-            tables.append(pd.DataFrame({"arch": arch, "angle0": angle0, "layer": layers,
-                                        "cos": np.cos(theta), "theta": theta,
-                                        "log_theta": row}))
+            tables.append(
+                pd.DataFrame(
+                    {
+                        "arch": arch,
+                        "angle0": angle0,
+                        "layer": layers,
+                        "cos": np.cos(theta),
+                        "theta": theta,
+                        "log_theta": row,
+                    }
+                )
+            )
     return pd.concat(tables, ignore_index=True)

@@ -1,8 +1,8 @@
 """Training experiments of docs/training.md (claims C1, C5).
 
-A classifier is the docs/models.md network (``SeparabilityNet``: input layer, ``depth`` blocks of width N)
-plus a linear head, trained on the training split with one budget for every architecture and
-depth (epochs, batch size, optimiser, weight decay, schedule); only the learning rate is chosen
+A classifier is the network of docs/models.md (``SeparabilityNet``: input layer, ``depth`` blocks of
+width N) plus a linear head, trained on the training split with one budget for every architecture
+and depth (epochs, batch size, optimiser, weight decay, schedule); only the learning rate is chosen
 per (architecture, depth), from a grid, by validation accuracy (``select_learning_rate``).
 
 Every run is seeded end to end: the weights come from ``SeparabilityNet.initialise(seed)``, the
@@ -116,19 +116,21 @@ class RunConfig:
         """Plain dictionary of the fields (JSON-serialisable)."""
         return dataclasses.asdict(self)
 
-    def replace(self, **changes) -> "RunConfig":
+    def replace(self, **changes) -> RunConfig:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
 
-def run_config(arch: str, depth: int, seed: int, lr: float, budget: Mapping,
-               init: Mapping) -> RunConfig:
+def run_config(
+    arch: str, depth: int, seed: int, lr: float, budget: Mapping, init: Mapping
+) -> RunConfig:
     """Build a ``RunConfig`` from the ``training`` budget and the ``init`` section of the
     workflow config (unknown keys of either are ignored)."""
     fields = {field.name for field in dataclasses.fields(RunConfig)}
     chosen = {key: value for key, value in {**init, **budget}.items() if key in fields}
-    return RunConfig(**{**chosen, "arch": arch, "depth": int(depth), "seed": int(seed),
-                        "lr": float(lr)})
+    return RunConfig(
+        **{**chosen, "arch": arch, "depth": int(depth), "seed": int(seed), "lr": float(lr)}
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,18 +165,32 @@ def device_name(device: torch.device) -> str:
 
 def build_model(config: RunConfig, in_dim: int, n_classes: int) -> SeparabilityNet:
     """The docs/models.md network with a linear head, initialised from ``config.seed``."""
-    model = SeparabilityNet(config.arch, in_dim, config.width, config.depth, n_classes=n_classes,
-                            s_in=config.s_in, s_w=config.s_w, s_v=config.s_v, s_b=config.s_b,
-                            bn_eps=config.bn_eps, bn_centering=True,
-                            resnet_rescale=config.resnet_rescale)
+    model = SeparabilityNet(
+        config.arch,
+        in_dim,
+        config.width,
+        config.depth,
+        n_classes=n_classes,
+        s_in=config.s_in,
+        s_w=config.s_w,
+        s_v=config.s_v,
+        s_b=config.s_b,
+        bn_eps=config.bn_eps,
+        bn_centering=True,
+        resnet_rescale=config.resnet_rescale,
+    )
     return model.initialise(config.seed)
 
 
 def make_optimizer(config: RunConfig, model: nn.Module) -> torch.optim.Optimizer:
     """SGD (with ``momentum``) or Adam over all parameters, with ``weight_decay``."""
     if config.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
-                               weight_decay=config.weight_decay)
+        return torch.optim.SGD(
+            model.parameters(),
+            lr=config.lr,
+            momentum=config.momentum,
+            weight_decay=config.weight_decay,
+        )
     return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
 
 
@@ -192,22 +208,26 @@ def epoch_order(seed: int, epoch: int, n: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(state))
 
 
-def to_device(data: Mapping[str, np.ndarray], splits: Sequence[str],
-              device: torch.device) -> dict[str, torch.Tensor]:
+def to_device(
+    data: Mapping[str, np.ndarray], splits: Sequence[str], device: torch.device
+) -> dict[str, torch.Tensor]:
     """Inputs (float32) and labels (int64) of the named splits as tensors on ``device``."""
     tensors = {}
     for split in splits:
-        tensors[f"x_{split}"] = torch.as_tensor(data[f"x_{split}"], dtype=torch.float32,
-                                                device=device)
-        tensors[f"y_{split}"] = torch.as_tensor(data[f"y_{split}"], dtype=torch.int64,
-                                                device=device)
+        tensors[f"x_{split}"] = torch.as_tensor(
+            data[f"x_{split}"], dtype=torch.float32, device=device
+        )
+        tensors[f"y_{split}"] = torch.as_tensor(
+            data[f"y_{split}"], dtype=torch.int64, device=device
+        )
     return tensors
 
 
 def class_count(data: Mapping[str, np.ndarray]) -> int:
     """Number of classes K: one more than the largest label of any split in ``data``."""
-    return 1 + max(int(np.max(data[key])) for key in data
-                   if key.startswith("y_") and len(data[key]))
+    return 1 + max(
+        int(np.max(data[key])) for key in data if key.startswith("y_") and len(data[key])
+    )
 
 
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
@@ -217,8 +237,8 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float,
     loss, correct = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(x), EVAL_CHUNK):
-            logits = model(x[start:start + EVAL_CHUNK])
-            target = y[start:start + EVAL_CHUNK]
+            logits = model(x[start : start + EVAL_CHUNK])
+            target = y[start : start + EVAL_CHUNK]
             loss += float(nn.functional.cross_entropy(logits, target, reduction="sum"))
             correct += int((logits.argmax(dim=1) == target).sum())
     model.train(was_training)
@@ -241,8 +261,9 @@ def layer_features(model: SeparabilityNet, x: torch.Tensor) -> Iterator[tuple[in
             yield layer, h
 
 
-def subset_statistics(model: SeparabilityNet, data: Mapping[str, np.ndarray],
-                      batch_statistics: bool) -> dict[str, list[dict]]:
+def subset_statistics(
+    model: SeparabilityNet, data: Mapping[str, np.ndarray], batch_statistics: bool
+) -> dict[str, list[dict]]:
     """Per-layer statistics (``layer_statistics``) of layers 0..L on each subset of
     ``SUBSETS``, keyed by subset, with BN using the statistics of that subset as the batch or,
     if not ``batch_statistics``, its running statistics; the held-out rows add the
@@ -253,24 +274,33 @@ def subset_statistics(model: SeparabilityNet, data: Mapping[str, np.ndarray],
     device = next(copied.parameters()).device
     labels = {subset: data[f"y_{key}"] for subset, key in SUBSETS.items()}
     masks = {subset: class_pair_masks(y) for subset, y in labels.items()}
-    streams = [layer_features(copied, torch.as_tensor(data[f"x_{key}"], dtype=torch.float32,
-                                                      device=device))
-               for key in SUBSETS.values()]
+    streams = [
+        layer_features(
+            copied, torch.as_tensor(data[f"x_{key}"], dtype=torch.float32, device=device)
+        )
+        for key in SUBSETS.values()
+    ]
     rows = {subset: [] for subset in SUBSETS}
     with torch.no_grad():  # strict: both streams run to their end inside this context
         for (layer, train), (_, heldout) in zip(*streams, strict=True):
             for subset, h in (("train", train), ("heldout", heldout)):
                 rows[subset].append({"layer": layer, **layer_statistics(gram(h), masks[subset])})
             rows["train"][-1]["ncm_accuracy"] = math.nan
-            rows["heldout"][-1]["ncm_accuracy"] = ncm_accuracy(train, labels["train"], heldout,
-                                                               labels["heldout"])
+            rows["heldout"][-1]["ncm_accuracy"] = ncm_accuracy(
+                train, labels["train"], heldout, labels["heldout"]
+            )
     return rows
 
 
 def missing_statistics(depth: int) -> dict[str, list[dict]]:
     """NaN rows for every subset and layer (statistics of a diverged model)."""
-    return {subset: [{"layer": layer, **{name: math.nan for name in LAYER_COLUMNS}}
-                     for layer in range(depth + 1)] for subset in SUBSETS}
+    return {
+        subset: [
+            {"layer": layer, **{name: math.nan for name in LAYER_COLUMNS}}
+            for layer in range(depth + 1)
+        ]
+        for subset in SUBSETS
+    }
 
 
 def collapsed(statistics: Mapping[str, list[dict]]) -> bool:
@@ -282,10 +312,14 @@ def collapsed(statistics: Mapping[str, list[dict]]) -> bool:
 def last_layer(statistics: Mapping[str, Mapping[str, list[dict]]]) -> dict[str, float]:
     """The separability measures of the last hidden layer per subset and phase, named as the
     columns of runs.tsv: ``ratio_trained`` (training subset), ``heldout_ratio_trained``, ..."""
-    return {f"{'heldout_' if subset == 'heldout' else ''}{measure}_{phase}":
-            statistics[phase][subset][-1][measure]
-            for subset, measures in MEASURES.items() for phase in PHASES
-            for measure in measures}
+    return {
+        f"{'heldout_' if subset == 'heldout' else ''}{measure}_{phase}": statistics[phase][subset][
+            -1
+        ][measure]
+        for subset, measures in MEASURES.items()
+        for phase in PHASES
+        for measure in measures
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,9 +344,15 @@ class FitResult:
     previous_s: float
 
 
-def fit(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.device,
-        checkpoint: str | Path | None = None, progress: bool = True,
-        on_epoch_end: Callable[[int], None] | None = None, description: str = "") -> FitResult:
+def fit(
+    config: RunConfig,
+    data: Mapping[str, np.ndarray],
+    device: torch.device,
+    checkpoint: str | Path | None = None,
+    progress: bool = True,
+    on_epoch_end: Callable[[int], None] | None = None,
+    description: str = "",
+) -> FitResult:
     """Train the classifier of ``config`` on ``data['x_train'], data['y_train']``.
 
     Evaluates at the end of every epoch, with BN in inference mode, on the validation split
@@ -330,8 +370,15 @@ def fit(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.device,
     optimizer = make_optimizer(config, model)
     history: list[dict] = []
     start, elapsed = 0, 0.0
-    identity = None if checkpoint is None else {
-        "config": config.as_dict(), "data": data_fingerprint(data), "code": code_fingerprint()}
+    identity = (
+        None
+        if checkpoint is None
+        else {
+            "config": config.as_dict(),
+            "data": data_fingerprint(data),
+            "code": code_fingerprint(),
+        }
+    )
     state = load_checkpoint(checkpoint, identity)
     if state is not None:
         model.load_state_dict(state["model"])
@@ -343,9 +390,18 @@ def fit(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.device,
     steps_per_epoch = max(1, n_train // batch)
     status, diverged_epoch, diverged_step = "ok", None, None
     began = time.perf_counter()
-    bar = tqdm(range(start, config.epochs), initial=start, total=config.epochs, unit="epoch",
-               desc=description, disable=not progress, file=sys.stderr, mininterval=0,
-               dynamic_ncols=False, ncols=120)
+    bar = tqdm(
+        range(start, config.epochs),
+        initial=start,
+        total=config.epochs,
+        unit="epoch",
+        desc=description,
+        disable=not progress,
+        file=sys.stderr,
+        mininterval=0,
+        dynamic_ncols=False,
+        ncols=120,
+    )
     model.train()
     for epoch in bar:
         lr = epoch_lr(config, epoch)
@@ -355,7 +411,7 @@ def fit(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.device,
         loss_sum = torch.zeros((), dtype=torch.float64, device=device)
         correct = torch.zeros((), dtype=torch.int64, device=device)
         for step in range(steps_per_epoch):
-            index = order[step * batch:(step + 1) * batch]
+            index = order[step * batch : (step + 1) * batch]
             logits = model(tensors["x_train"][index])
             loss = nn.functional.cross_entropy(logits, tensors["y_train"][index])
             if not bool(torch.isfinite(loss)):
@@ -370,42 +426,75 @@ def fit(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.device,
         if status == "diverged":
             break
         seen = steps_per_epoch * batch
-        record = {"epoch": epoch + 1, "lr": lr, "train_loss": float(loss_sum) / seen,
-                  "train_accuracy": int(correct) / seen}
+        record = {
+            "epoch": epoch + 1,
+            "lr": lr,
+            "train_loss": float(loss_sum) / seen,
+            "train_accuracy": int(correct) / seen,
+        }
         for split in splits[1:]:
             loss_value, accuracy = evaluate(model, tensors[f"x_{split}"], tensors[f"y_{split}"])
             record[f"{split}_loss"], record[f"{split}_accuracy"] = loss_value, accuracy
         history.append(record)
-        bar.set_postfix(loss=f"{record['train_loss']:.3g}", acc=f"{record['train_accuracy']:.3f}",
-                        val_acc=f"{record['val_accuracy']:.3f}", refresh=False)
+        bar.set_postfix(
+            loss=f"{record['train_loss']:.3g}",
+            acc=f"{record['train_accuracy']:.3f}",
+            val_acc=f"{record['val_accuracy']:.3f}",
+            refresh=False,
+        )
         if not math.isfinite(record["val_loss"]):  # the inference-mode model has blown up
             status = "diverged"
             diverged_epoch, diverged_step = epoch + 1, (epoch + 1) * steps_per_epoch
             break
         if checkpoint is not None:
-            save_checkpoint(checkpoint, {
-                "identity": identity, "epoch": epoch + 1, "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(), "history": history,
-                "elapsed_s": elapsed + time.perf_counter() - began})
+            save_checkpoint(
+                checkpoint,
+                {
+                    "identity": identity,
+                    "epoch": epoch + 1,
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "history": history,
+                    "elapsed_s": elapsed + time.perf_counter() - began,
+                },
+            )
         if on_epoch_end is not None:
             on_epoch_end(epoch + 1)
     bar.close()
     model.eval()
-    return FitResult(model, history, status, diverged_epoch, diverged_step, start,
-                     elapsed + time.perf_counter() - began, elapsed)
+    return FitResult(
+        model,
+        history,
+        status,
+        diverged_epoch,
+        diverged_step,
+        start,
+        elapsed + time.perf_counter() - began,
+        elapsed,
+    )
 
 
 def save_model(model: nn.Module, config: RunConfig, status: str, path: str | Path) -> None:
     """Write the trained model's state and its config to ``path`` atomically (a checkpoint
     loadable with ``torch.load(path, weights_only=True)``)."""
-    save_checkpoint(path, {"config": config.as_dict(), "status": status,
-                           "model": {key: value.cpu() for key, value in
-                                     model.state_dict().items()}})
+    save_checkpoint(
+        path,
+        {
+            "config": config.as_dict(),
+            "status": status,
+            "model": {key: value.cpu() for key, value in model.state_dict().items()},
+        },
+    )
 
 
-def train_run(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.device,
-              checkpoint: str | Path | None = None, progress: bool = True,
-              on_epoch_end: Callable[[int], None] | None = None) -> tuple[dict, SeparabilityNet]:
+def train_run(
+    config: RunConfig,
+    data: Mapping[str, np.ndarray],
+    device: torch.device,
+    checkpoint: str | Path | None = None,
+    progress: bool = True,
+    on_epoch_end: Callable[[int], None] | None = None,
+) -> tuple[dict, SeparabilityNet]:
     """One seeded training run with everything docs/training.md asks to record.
 
     ``data`` is a prepared data set (``load_prepared``): train/val/test splits, the evaluation
@@ -432,23 +521,36 @@ def train_run(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.d
         statistics["trained"] = subset_statistics(result.model, data, batch_statistics=False)
         statistics["trained_batch"] = (
             subset_statistics(result.model, data, batch_statistics=True)
-            if config.arch == "resnet_bn" else statistics["trained"])
+            if config.arch == "resnet_bn"
+            else statistics["trained"]
+        )
         if collapsed(statistics["trained"]):
             status = "collapsed"
-            reason = (f"every feature of the last hidden layer (l = {config.depth}) is zero "
-                      "after training (q = 0, all ReLUs dead): its statistics are undefined")
+            reason = (
+                f"every feature of the last hidden layer (l = {config.depth}) is zero "
+                "after training (q = 0, all ReLUs dead): its statistics are undefined"
+            )
     else:
-        reason = (f"non-finite loss at epoch {result.diverged_epoch}, step "
-                  f"{result.diverged_step}")
-        final = {f"{split}_{what}": math.nan for split in ("train", "val", "test")
-                 for what in ("loss", "accuracy")}
+        reason = f"non-finite loss at epoch {result.diverged_epoch}, step {result.diverged_step}"
+        final = {
+            f"{split}_{what}": math.nan
+            for split in ("train", "val", "test")
+            for what in ("loss", "accuracy")
+        }
         statistics["trained"] = statistics["trained_batch"] = missing_statistics(config.depth)
     record = {
-        "arch": config.arch, "depth": config.depth, "seed": config.seed, "lr": config.lr,
-        "n_classes": class_count(data), "config": config.as_dict(),
-        "status": status, "status_reason": reason,
-        "diverged_epoch": result.diverged_epoch, "diverged_step": result.diverged_step,
-        "history": result.history, "final": final,
+        "arch": config.arch,
+        "depth": config.depth,
+        "seed": config.seed,
+        "lr": config.lr,
+        "n_classes": class_count(data),
+        "config": config.as_dict(),
+        "status": status,
+        "status_reason": reason,
+        "diverged_epoch": result.diverged_epoch,
+        "diverged_step": result.diverged_step,
+        "history": result.history,
+        "final": final,
         "last_layer": last_layer(statistics),
         "statistics": statistics,
         "subset_sizes": {subset: int(len(data[f"y_{key}"])) for subset, key in SUBSETS.items()},
@@ -456,36 +558,53 @@ def train_run(config: RunConfig, data: Mapping[str, np.ndarray], device: torch.d
         "resumed_from_epoch": result.resumed_from,
         "training_time_s": result.elapsed_s,
         "wall_time_s": time.perf_counter() - began + result.previous_s,
-        "device": device_name(device), "torch_version": torch.__version__,
+        "device": device_name(device),
+        "torch_version": torch.__version__,
         "threads": torch.get_num_threads(),
     }
     measures = record["last_layer"]
-    LOG.info("%s: %s%s, %d epochs, test accuracy %.4f; ratio d_b/d_w at layer %d, held-out "
-             "%.4g -> %.4g, training subset %.4g -> %.4g (batch BN %.4g), %.1f s on %s",
-             description, status, f" ({reason})" if reason else "", len(result.history),
-             final["test_accuracy"], config.depth, measures["heldout_ratio_init"],
-             measures["heldout_ratio_trained"], measures["ratio_init"],
-             measures["ratio_trained"], measures["ratio_trained_batch"], record["wall_time_s"],
-             record["device"])
+    LOG.info(
+        "%s: %s%s, %d epochs, test accuracy %.4f; ratio d_b/d_w at layer %d, held-out "
+        "%.4g -> %.4g, training subset %.4g -> %.4g (batch BN %.4g), %.1f s on %s",
+        description,
+        status,
+        f" ({reason})" if reason else "",
+        len(result.history),
+        final["test_accuracy"],
+        config.depth,
+        measures["heldout_ratio_init"],
+        measures["heldout_ratio_trained"],
+        measures["ratio_init"],
+        measures["ratio_trained"],
+        measures["ratio_trained_batch"],
+        record["wall_time_s"],
+        record["device"],
+    )
     return record, result.model
 
 
 # --------------------------------------------------------------------------------------------
 # learning-rate selection (validation split only)
 
-SELECTION_CRITERION = ("highest validation accuracy after the short run; ties: lower validation "
-                       "loss, then the smaller rate; a diverged candidate never wins unless all "
-                       "diverged (then the smallest rate)")
+SELECTION_CRITERION = (
+    "highest validation accuracy after the short run; ties: lower validation "
+    "loss, then the smaller rate; a diverged candidate never wins unless all "
+    "diverged (then the smallest rate)"
+)
 
 
 def choose_learning_rate(candidates: Sequence[Mapping]) -> float:
     """The ``lr`` of the candidate with the highest ``val_accuracy`` (ties: lower ``val_loss``,
     then the smaller rate). Candidates whose score is missing or non-finite (diverged) rank
     last; if every candidate diverged, the smallest rate is returned."""
+
     def score(candidate):
         accuracy, loss = candidate.get("val_accuracy"), candidate.get("val_loss")
-        valid = (candidate.get("status", "ok") == "ok" and accuracy is not None
-                 and math.isfinite(accuracy))
+        valid = (
+            candidate.get("status", "ok") == "ok"
+            and accuracy is not None
+            and math.isfinite(accuracy)
+        )
         loss = loss if loss is not None and math.isfinite(loss) else math.inf
         return (0, -accuracy, loss, candidate["lr"]) if valid else (1, 0.0, 0.0, candidate["lr"])
 
@@ -494,9 +613,15 @@ def choose_learning_rate(candidates: Sequence[Mapping]) -> float:
     return float(min(candidates, key=score)["lr"])
 
 
-def select_learning_rate(base: RunConfig, learning_rates: Sequence[float], epochs: int,
-                         seed: int, data: Mapping[str, np.ndarray], device: torch.device,
-                         progress: bool = True) -> dict:
+def select_learning_rate(
+    base: RunConfig,
+    learning_rates: Sequence[float],
+    epochs: int,
+    seed: int,
+    data: Mapping[str, np.ndarray],
+    device: torch.device,
+    progress: bool = True,
+) -> dict:
     """Short runs of ``base`` (``epochs`` epochs, weights and data order from ``seed``) at each
     rate of ``learning_rates``, scored on the validation split; returns the chosen rate and
     every candidate's scores. Only x_train, y_train, x_val and y_val of ``data`` are read: the
@@ -509,35 +634,75 @@ def select_learning_rate(base: RunConfig, learning_rates: Sequence[float], epoch
         description = f"select {config.arch} L={config.depth} lr={config.lr:g}"
         result = fit(config, visible, device, progress=progress, description=description)
         last = result.history[-1] if result.status == "ok" else {}
-        candidates.append({
-            "lr": float(lr), "status": result.status, "diverged_epoch": result.diverged_epoch,
-            "diverged_step": result.diverged_step,
-            "val_accuracy": last.get("val_accuracy", math.nan),
-            "val_loss": last.get("val_loss", math.nan),
-            "train_accuracy": last.get("train_accuracy", math.nan),
-            "train_loss": last.get("train_loss", math.nan), "history": result.history})
-        LOG.info("%s: %s, validation accuracy %.4f", description, result.status,
-                 candidates[-1]["val_accuracy"])
+        candidates.append(
+            {
+                "lr": float(lr),
+                "status": result.status,
+                "diverged_epoch": result.diverged_epoch,
+                "diverged_step": result.diverged_step,
+                "val_accuracy": last.get("val_accuracy", math.nan),
+                "val_loss": last.get("val_loss", math.nan),
+                "train_accuracy": last.get("train_accuracy", math.nan),
+                "train_loss": last.get("train_loss", math.nan),
+                "history": result.history,
+            }
+        )
+        LOG.info(
+            "%s: %s, validation accuracy %.4f",
+            description,
+            result.status,
+            candidates[-1]["val_accuracy"],
+        )
     chosen = choose_learning_rate(candidates)
     LOG.info("%s L=%d: chose lr %g of %s", base.arch, base.depth, chosen, list(learning_rates))
-    return {"arch": base.arch, "depth": base.depth, "lr": chosen,
-            "criterion": SELECTION_CRITERION, "selection_epochs": int(epochs),
-            "selection_seed": int(seed), "config": base.replace(lr=chosen).as_dict(),
-            "candidates": candidates, "wall_time_s": time.perf_counter() - began,
-            "device": device_name(device)}
+    return {
+        "arch": base.arch,
+        "depth": base.depth,
+        "lr": chosen,
+        "criterion": SELECTION_CRITERION,
+        "selection_epochs": int(epochs),
+        "selection_seed": int(seed),
+        "config": base.replace(lr=chosen).as_dict(),
+        "candidates": candidates,
+        "wall_time_s": time.perf_counter() - began,
+        "device": device_name(device),
+    }
 
 
 # --------------------------------------------------------------------------------------------
 # tidy tables
 
-LAST_LAYER_COLUMNS = tuple(f"{'heldout_' if subset == 'heldout' else ''}{measure}_{phase}"
-                           for subset, measures in MEASURES.items() for phase in PHASES
-                           for measure in measures)
-RUN_COLUMNS = ("dataset", "arch", "depth", "width", "seed", "n_classes", "lr", "status",
-               "status_reason", "diverged_epoch", "diverged_step", "epochs_completed",
-               "test_accuracy", "test_loss", "val_accuracy", "val_loss", "train_accuracy",
-               "train_loss", *LAST_LAYER_COLUMNS, "resnet_rescale", "wall_time_s", "device",
-               "git_revision")
+LAST_LAYER_COLUMNS = tuple(
+    f"{'heldout_' if subset == 'heldout' else ''}{measure}_{phase}"
+    for subset, measures in MEASURES.items()
+    for phase in PHASES
+    for measure in measures
+)
+RUN_COLUMNS = (
+    "dataset",
+    "arch",
+    "depth",
+    "width",
+    "seed",
+    "n_classes",
+    "lr",
+    "status",
+    "status_reason",
+    "diverged_epoch",
+    "diverged_step",
+    "epochs_completed",
+    "test_accuracy",
+    "test_loss",
+    "val_accuracy",
+    "val_loss",
+    "train_accuracy",
+    "train_loss",
+    *LAST_LAYER_COLUMNS,
+    "resnet_rescale",
+    "wall_time_s",
+    "device",
+    "git_revision",
+)
 
 
 def _number(value) -> float:
@@ -551,21 +716,31 @@ def run_row(record: Mapping) -> dict:
     subset and phase (``LAST_LAYER_COLUMNS``: ratio d_b/d_w and Fisher's criterion on the
     training and held-out subsets, nearest-class-mean accuracy of the held-out subset)."""
     final = record["final"]
-    row = {"dataset": record.get("dataset", ""), "arch": record["arch"],
-           "depth": int(record["depth"]), "width": int(record["config"]["width"]),
-           "seed": int(record["seed"]), "n_classes": int(record["n_classes"]),
-           "lr": float(record["lr"]), "status": record["status"],
-           "status_reason": record.get("status_reason") or "",
-           "diverged_epoch": record["diverged_epoch"], "diverged_step": record["diverged_step"],
-           "epochs_completed": len(record["history"])}
+    row = {
+        "dataset": record.get("dataset", ""),
+        "arch": record["arch"],
+        "depth": int(record["depth"]),
+        "width": int(record["config"]["width"]),
+        "seed": int(record["seed"]),
+        "n_classes": int(record["n_classes"]),
+        "lr": float(record["lr"]),
+        "status": record["status"],
+        "status_reason": record.get("status_reason") or "",
+        "diverged_epoch": record["diverged_epoch"],
+        "diverged_step": record["diverged_step"],
+        "epochs_completed": len(record["history"]),
+    }
     for split in ("test", "val", "train"):
         for what in ("accuracy", "loss"):
             row[f"{split}_{what}"] = _number(final.get(f"{split}_{what}"))
     for column in LAST_LAYER_COLUMNS:
         row[column] = _number(record["last_layer"][column])
-    row.update(resnet_rescale=bool(record["config"]["resnet_rescale"]),
-               wall_time_s=float(record["wall_time_s"]), device=record["device"],
-               git_revision=record.get("git_revision", "unknown"))
+    row.update(
+        resnet_rescale=bool(record["config"]["resnet_rescale"]),
+        wall_time_s=float(record["wall_time_s"]),
+        device=record["device"],
+        git_revision=record.get("git_revision", "unknown"),
+    )
     return row
 
 
@@ -576,10 +751,18 @@ def layer_rows(record: Mapping) -> list[dict]:
     for phase in PHASES:
         for subset in SUBSETS:
             for stats in record["statistics"][phase][subset]:
-                rows.append({"dataset": record.get("dataset", ""), "arch": record["arch"],
-                             "depth": int(record["depth"]), "seed": int(record["seed"]),
-                             "phase": phase, "subset": subset, "layer": int(stats["layer"]),
-                             **{name: _number(stats.get(name)) for name in LAYER_COLUMNS}})
+                rows.append(
+                    {
+                        "dataset": record.get("dataset", ""),
+                        "arch": record["arch"],
+                        "depth": int(record["depth"]),
+                        "seed": int(record["seed"]),
+                        "phase": phase,
+                        "subset": subset,
+                        "layer": int(stats["layer"]),
+                        **{name: _number(stats.get(name)) for name in LAYER_COLUMNS},
+                    }
+                )
     return rows
 
 
@@ -591,9 +774,14 @@ def aggregate(records: Sequence[Mapping]) -> tuple[pd.DataFrame, pd.DataFrame]:
         runs[column] = runs[column].astype("Int64")
     layers = pd.DataFrame([row for record in records for row in layer_rows(record)])
     order = {arch: rank for rank, arch in enumerate(ARCHITECTURES)}
-    runs = runs.sort_values(["arch", "depth", "seed"], key=lambda c: c.map(order)
-                            if c.name == "arch" else c, ignore_index=True)
-    layers = layers.sort_values(["arch", "depth", "seed", "phase", "subset", "layer"],
-                                key=lambda c: c.map(order) if c.name == "arch" else c,
-                                ignore_index=True)
+    runs = runs.sort_values(
+        ["arch", "depth", "seed"],
+        key=lambda c: c.map(order) if c.name == "arch" else c,
+        ignore_index=True,
+    )
+    layers = layers.sort_values(
+        ["arch", "depth", "seed", "phase", "subset", "layer"],
+        key=lambda c: c.map(order) if c.name == "arch" else c,
+        ignore_index=True,
+    )
     return runs, layers

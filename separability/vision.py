@@ -26,7 +26,6 @@ import numpy as np
 
 from separability import VISION_DATASETS
 
-
 N_CLASSES = 10
 PIXEL_SCALE = 256.0  # bytes / 256: exact binary fractions (module docstring)
 MNIST_SHAPE = (28, 28)
@@ -49,8 +48,11 @@ class VisionFilesMissing(VisionDataError, FileNotFoundError):
 def _torchvision_class(name: str):
     from torchvision import datasets
 
-    classes = {"mnist": datasets.MNIST, "fashion_mnist": datasets.FashionMNIST,
-               "cifar10": datasets.CIFAR10}
+    classes = {
+        "mnist": datasets.MNIST,
+        "fashion_mnist": datasets.FashionMNIST,
+        "cifar10": datasets.CIFAR10,
+    }
     if name not in classes:
         raise ValueError(f"unknown torchvision data set {name!r}; one of {VISION_DATASETS}")
     return classes[name]
@@ -70,8 +72,9 @@ def _mnist_files(cls, root: Path, train: bool) -> tuple[Path, Path]:
 def _cifar_files(cls, root: Path, train: bool) -> list[tuple[Path, str]]:
     """(path, md5) of one part's batch files, with torchvision's own checksums."""
     folder = root / cls.base_folder
-    return [(folder / filename, md5) for filename, md5 in (cls.train_list if train
-                                                            else cls.test_list)]
+    return [
+        (folder / filename, md5) for filename, md5 in (cls.train_list if train else cls.test_list)
+    ]
 
 
 def _cifar_meta(cls, root: Path) -> tuple[Path, str]:
@@ -115,8 +118,10 @@ def data_shape(name: str, data_dir: str | Path) -> tuple[int, int]:
     if not _is_mnist_like(name):
         return PUBLISHED_SAMPLES[name], int(np.prod(CIFAR_SHAPE))
     try:
-        count = sum(_idx_header(_mnist_files(cls, Path(data_dir), train)[1], IDX_LABELS_MAGIC,
-                                1)[0] for train in (True, False))
+        count = sum(
+            _idx_header(_mnist_files(cls, Path(data_dir), train)[1], IDX_LABELS_MAGIC, 1)[0]
+            for train in (True, False)
+        )
     except (OSError, VisionDataError):  # absent or broken: reported when the data are read
         count = PUBLISHED_SAMPLES[name]
     return count, int(np.prod(MNIST_SHAPE))
@@ -125,11 +130,15 @@ def data_shape(name: str, data_dir: str | Path) -> tuple[int, int]:
 def missing_message(name: str, data_dir: str | Path, missing: list[Path]) -> str:
     """What to do about missing files: the files (those that exist but are no regular file
     marked as such), and the config line that enables download."""
-    listing = "\n  ".join(f"{path} (a directory or other non-file is there)" if path.exists()
-                          else str(path) for path in missing)
-    return (f"data set {name!r}: files missing under data_dir={str(data_dir)!r}:\n  {listing}\n"
-            "Put them there, or set `download: true` in config.yaml (or pass "
-            "--config download=true) to let torchvision fetch them.")
+    listing = "\n  ".join(
+        f"{path} (a directory or other non-file is there)" if path.exists() else str(path)
+        for path in missing
+    )
+    return (
+        f"data set {name!r}: files missing under data_dir={str(data_dir)!r}:\n  {listing}\n"
+        "Put them there, or set `download: true` in config.yaml (or pass "
+        "--config download=true) to let torchvision fetch them."
+    )
 
 
 def _idx_header(path: Path, magic: int, dims: int) -> tuple[int, ...]:
@@ -143,14 +152,17 @@ def _idx_header(path: Path, magic: int, dims: int) -> tuple[int, ...]:
         raise VisionDataError(f"{path} is truncated: {size} bytes, shorter than its header")
     found = int.from_bytes(head[:4], "big")
     if found != magic:
-        raise VisionDataError(f"{path} is corrupted or not an IDX file: magic number "
-                              f"{found:#010x}, expected {magic:#010x}")
-    shape = tuple(int.from_bytes(head[4 + 4 * i:8 + 4 * i], "big") for i in range(dims))
+        raise VisionDataError(
+            f"{path} is corrupted or not an IDX file: magic number "
+            f"{found:#010x}, expected {magic:#010x}"
+        )
+    shape = tuple(int.from_bytes(head[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims))
     expected = 4 + 4 * dims + int(np.prod(shape))
     if size != expected:
         state = "truncated" if size < expected else "corrupted (trailing bytes)"
-        raise VisionDataError(f"{path} is {state}: {size} bytes, its header {shape} "
-                              f"needs {expected}")
+        raise VisionDataError(
+            f"{path} is {state}: {size} bytes, its header {shape} needs {expected}"
+        )
     return shape
 
 
@@ -161,8 +173,9 @@ def _check_mnist_part(cls, root: Path, train: bool) -> None:
         raise VisionDataError(f"{images} holds {shape[0]}x{shape[1]} images, expected 28x28")
     (n_labels,) = _idx_header(labels, IDX_LABELS_MAGIC, 1)
     if n_images != n_labels:
-        raise VisionDataError(f"{images} holds {n_images} images but {labels} holds "
-                              f"{n_labels} labels")
+        raise VisionDataError(
+            f"{images} holds {n_images} images but {labels} holds {n_labels} labels"
+        )
 
 
 def _check_cifar_part(cls, root: Path, train: bool) -> None:
@@ -170,9 +183,11 @@ def _check_cifar_part(cls, root: Path, train: bool) -> None:
 
     for path, md5 in _cifar_files(cls, root, train) + [_cifar_meta(cls, root)]:
         if not check_integrity(path, md5):
-            raise VisionDataError(f"{path} is truncated or corrupted: md5 differs from the "
-                                  f"{md5} torchvision expects (delete it and put the original "
-                                  "file there, or set `download: true`)")
+            raise VisionDataError(
+                f"{path} is truncated or corrupted: md5 differs from the "
+                f"{md5} torchvision expects (delete it and put the original "
+                "file there, or set `download: true`)"
+            )
 
 
 def _check_files(name: str, root: Path, train: bool) -> None:
@@ -195,8 +210,9 @@ def _check_arrays(name: str, images: np.ndarray, labels: np.ndarray, files: list
     where = ", ".join(str(path) for path in files)
     shape = MNIST_SHAPE if _is_mnist_like(name) else CIFAR_SHAPE
     if images.shape[1:] != shape:
-        raise VisionDataError(f"{name}: images of shape {images.shape[1:]} in {where}, "
-                              f"expected {shape}")
+        raise VisionDataError(
+            f"{name}: images of shape {images.shape[1:]} in {where}, expected {shape}"
+        )
     if images.dtype != np.uint8:
         raise VisionDataError(f"{name}: images of type {images.dtype} in {where}, expected uint8")
     if labels.shape != (len(images),):
@@ -204,12 +220,13 @@ def _check_arrays(name: str, images: np.ndarray, labels: np.ndarray, files: list
     if len(images) == 0:
         raise VisionDataError(f"{name}: no images in {where}")
     if labels.min() < 0 or labels.max() >= N_CLASSES:
-        raise VisionDataError(f"{name}: labels from {labels.min()} to {labels.max()} in {where}, "
-                              f"expected 0..{N_CLASSES - 1}")
+        raise VisionDataError(
+            f"{name}: labels from {labels.min()} to {labels.max()} in {where}, "
+            f"expected 0..{N_CLASSES - 1}"
+        )
 
 
-def _load_part(name: str, root: Path, train: bool, download: bool
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _load_part(name: str, root: Path, train: bool, download: bool) -> tuple[np.ndarray, np.ndarray]:
     files = _part_files(name, root, train)
     if not download:
         _check_files(name, root, train)
@@ -221,8 +238,10 @@ def _load_part(name: str, root: Path, train: bool, download: bool
         part = "training" if train else "test"
         action = "download or read" if download else "read"
         listing = "\n  ".join(str(path) for path in files)
-        raise VisionDataError(f"{name}: torchvision could not {action} the {part} part from\n  "
-                              f"{listing}\n{type(error).__name__}: {error}") from error
+        raise VisionDataError(
+            f"{name}: torchvision could not {action} the {part} part from\n  "
+            f"{listing}\n{type(error).__name__}: {error}"
+        ) from error
     if download:  # check what was downloaded as strictly as local files
         _check_files(name, root, train)
     images, labels = _arrays(name, dataset)
@@ -230,8 +249,9 @@ def _load_part(name: str, root: Path, train: bool, download: bool
     return images, labels
 
 
-def load_vision(name: str, data_dir: str | Path, download: bool = False
-                ) -> tuple[np.ndarray, np.ndarray]:
+def load_vision(
+    name: str, data_dir: str | Path, download: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Flattened images (float64, pixel values byte / 256 in [0, 1)) and labels (int64, 0..9)
     of the train and test parts of ``name``, pooled (training part first).
 
@@ -253,4 +273,3 @@ def load_vision(name: str, data_dir: str | Path, download: bool = False
     labels = np.concatenate([part[1] for part in parts])
     x = images.reshape(len(images), -1).astype(np.float64) / PIXEL_SCALE
     return x, labels.astype(np.int64)
-

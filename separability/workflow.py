@@ -9,7 +9,6 @@ import hashlib
 import json
 import logging
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -22,8 +21,11 @@ def rule_log(path: str | Path | None) -> Iterator[logging.Logger]:
     if path is None:
         yield logging.getLogger("separability")
         return
-    with open(path, "w", buffering=1) as stream, contextlib.redirect_stderr(stream), \
-            contextlib.redirect_stdout(stream):
+    with (
+        open(path, "w", buffering=1) as stream,
+        contextlib.redirect_stderr(stream),
+        contextlib.redirect_stdout(stream),
+    ):
         handler = logging.StreamHandler(stream)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger = logging.getLogger("separability")
@@ -69,22 +71,30 @@ def config_digest(config: Mapping) -> str:
 def checkout_state(directory: str | Path, ignore: str = "README.md") -> str:
     """The git commit of the checkout at ``directory`` (12 digits), marked when tracked files
     other than ``ignore`` have uncommitted changes; ``unknown`` outside a git checkout."""
+
     def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(directory), *args], capture_output=True,
-                              text=True, timeout=30, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(directory), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.strip()
 
     try:
         revision = git("rev-parse", "--short=12", "HEAD")
-        changed = git("status", "--porcelain", "--untracked-files=no", "--", ".",
-                      f":(exclude){ignore}")
+        changed = git(
+            "status", "--porcelain", "--untracked-files=no", "--", ".", f":(exclude){ignore}"
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown (not a git checkout)"
     return f"{revision} with uncommitted changes" if changed else revision
 
 
-def readme_provenance(dataset: str, configfiles: Sequence[str], digest: str,
-                      state: str) -> str:
+def readme_provenance(dataset: str, configfiles: Sequence[str], digest: str, state: str) -> str:
     """The line above the README's summary table saying what it was made from."""
     files = ", ".join(f"`{name}`" for name in configfiles)
-    return (f"*Verdicts on `{dataset}` from `results/claims.json`, written by "
-            f"`snakemake readme`; config {files} (digest `{digest}`), revision `{state}`.*")
+    return (
+        f"*Verdicts on `{dataset}` from `results/claims.json`, written by "
+        f"`snakemake readme`; config {files} (digest `{digest}`), revision `{state}`.*"
+    )

@@ -21,8 +21,9 @@ os.environ["MPLBACKEND"] = "Agg"  # read when matplotlib is first imported, afte
 
 def git(*args: str, cwd: Path) -> str:
     """Run git in ``cwd`` and return its output."""
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def committed_copy(target: Path) -> Path:
@@ -36,18 +37,32 @@ def committed_copy(target: Path) -> Path:
             shutil.copy2(source, target / name)
     git("init", "-q", cwd=target)
     git("add", "-A", cwd=target)
-    git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "-qm",
-        "copy of the checkout", cwd=target)
+    git(
+        "-c",
+        "user.name=test",
+        "-c",
+        "user.email=test@example.invalid",
+        "commit",
+        "-qm",
+        "copy of the checkout",
+        cwd=target,
+    )
     return target
 
 
 def run_snakemake(workdir: Path, *args: str, timeout: int = 1800) -> subprocess.CompletedProcess:
     """snakemake in ``workdir``; fails the test with its output when it fails."""
-    process = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir,
-                             capture_output=True, text=True, timeout=timeout)
+    process = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if process.returncode != 0:
-        pytest.fail(f"snakemake {' '.join(args)} failed:\n"
-                    f"{(process.stdout + process.stderr)[-5000:]}")
+        pytest.fail(
+            f"snakemake {' '.join(args)} failed:\n{(process.stdout + process.stderr)[-5000:]}"
+        )
     return process
 
 
@@ -58,15 +73,20 @@ def smoke_run(tmp_path_factory):
     workdir = committed_copy(tmp_path_factory.mktemp("smoke"))
     t0 = time.monotonic()
     run_snakemake(workdir, "--cores", "2", "--configfile", SMOKE_CONFIG)
-    return SimpleNamespace(path=workdir, seconds=time.monotonic() - t0,
-                           status=git("status", "--porcelain", cwd=workdir))
+    return SimpleNamespace(
+        path=workdir,
+        seconds=time.monotonic() - t0,
+        status=git("status", "--porcelain", cwd=workdir),
+    )
 
 
 @pytest.fixture(scope="session")
 def smoke_report(smoke_run):
     """The Snakemake HTML report of the smoke run (`snakemake --report report.html`): its
     path and snakemake's output."""
-    process = run_snakemake(smoke_run.path, "--report", "report.html", "--configfile",
-                            SMOKE_CONFIG, timeout=600)
-    return SimpleNamespace(path=smoke_run.path / "report.html",
-                           output=process.stdout + process.stderr)
+    process = run_snakemake(
+        smoke_run.path, "--report", "report.html", "--configfile", SMOKE_CONFIG, timeout=600
+    )
+    return SimpleNamespace(
+        path=smoke_run.path / "report.html", output=process.stdout + process.stderr
+    )

@@ -43,22 +43,28 @@ def write_idx(path: Path, array: np.ndarray) -> None:
     path.write_bytes(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
 
 
-def write_fake_mnist(root: str | Path, folder: str = "MNIST", n_train: int = 40, n_test: int = 20,
-                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def write_fake_mnist(
+    root: str | Path, folder: str = "MNIST", n_train: int = 40, n_test: int = 20, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Fake MNIST (``folder="FashionMNIST"`` for Fashion-MNIST) under ``root``; returns the
     pooled images (n x 28 x 28, training part first) and labels written."""
     raw = Path(root) / folder / "raw"
-    parts = {"train": fake_images(n_train, (28, 28), seed),
-             "t10k": fake_images(n_test, (28, 28), seed + 1)}
+    parts = {
+        "train": fake_images(n_train, (28, 28), seed),
+        "t10k": fake_images(n_test, (28, 28), seed + 1),
+    }
     for prefix, (images, labels) in parts.items():
         write_idx(raw / f"{prefix}-images-idx3-ubyte", images)
         write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels)
-    return (np.concatenate([parts["train"][0], parts["t10k"][0]]),
-            np.concatenate([parts["train"][1], parts["t10k"][1]]))
+    return (
+        np.concatenate([parts["train"][0], parts["t10k"][0]]),
+        np.concatenate([parts["train"][1], parts["t10k"][1]]),
+    )
 
 
-def write_fake_cifar10(root: str | Path, n_per_batch: int = 10, n_test: int = 20, seed: int = 0
-                       ) -> tuple[np.ndarray, np.ndarray]:
+def write_fake_cifar10(
+    root: str | Path, n_per_batch: int = 10, n_test: int = 20, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Fake CIFAR-10 under ``root``; returns the pooled images (n x 3 x 32 x 32, the five
     training batches then the test batch) and labels written."""
     folder = Path(root) / "cifar-10-batches-py"
@@ -67,15 +73,32 @@ def write_fake_cifar10(root: str | Path, n_per_batch: int = 10, n_test: int = 20
     for i, name in enumerate(CIFAR_BATCHES + ["test_batch"]):
         n = n_test if name == "test_batch" else n_per_batch
         images, labels = fake_images(n, (3, 32, 32), seed + i)
-        entry = {"batch_label": name, "labels": [int(label) for label in labels],
-                 "data": images.reshape(n, -1), "filenames": [f"{name}_{j}.png" for j in range(n)]}
+        entry = {
+            "batch_label": name,
+            "labels": [int(label) for label in labels],
+            "data": images.reshape(n, -1),
+            "filenames": [f"{name}_{j}.png" for j in range(n)],
+        }
         with open(folder / name, "wb") as handle:
             pickle.dump(entry, handle, protocol=2)
         all_images.append(images)
         all_labels.append(labels)
-    meta = {"label_names": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
-                            "horse", "ship", "truck"],
-            "num_cases_per_batch": n_per_batch, "num_vis": 3072}
+    meta = {
+        "label_names": [
+            "airplane",
+            "automobile",
+            "bird",
+            "cat",
+            "deer",
+            "dog",
+            "frog",
+            "horse",
+            "ship",
+            "truck",
+        ],
+        "num_cases_per_batch": n_per_batch,
+        "num_vis": 3072,
+    }
     with open(folder / "batches.meta", "wb") as handle:
         pickle.dump(meta, handle, protocol=2)
     return np.concatenate(all_images), np.concatenate(all_labels)
@@ -91,9 +114,12 @@ def patch_cifar10_checksums(monkeypatch, root: str | Path) -> None:
     from torchvision.datasets import CIFAR10
 
     folder = Path(root) / CIFAR10.base_folder
-    monkeypatch.setattr(CIFAR10, "train_list",
-                        [[name, md5(folder / name)] for name, _ in CIFAR10.train_list])
-    monkeypatch.setattr(CIFAR10, "test_list",
-                        [[name, md5(folder / name)] for name, _ in CIFAR10.test_list])
-    monkeypatch.setattr(CIFAR10, "meta",
-                        {**CIFAR10.meta, "md5": md5(folder / CIFAR10.meta["filename"])})
+    monkeypatch.setattr(
+        CIFAR10, "train_list", [[name, md5(folder / name)] for name, _ in CIFAR10.train_list]
+    )
+    monkeypatch.setattr(
+        CIFAR10, "test_list", [[name, md5(folder / name)] for name, _ in CIFAR10.test_list]
+    )
+    monkeypatch.setattr(
+        CIFAR10, "meta", {**CIFAR10.meta, "md5": md5(folder / CIFAR10.meta["filename"])}
+    )

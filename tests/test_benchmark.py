@@ -5,10 +5,21 @@ import numpy as np
 
 from separability.benchmark import throughput_table
 
-COLUMNS = ["arch", "n", "width", "depth", "threads", "matmul_s_per_block",
-           "propagation_s_per_block", "with_statistics_s_per_block",
-           "propagation_fraction_of_matmul", "with_statistics_fraction_of_matmul",
-           "recorded_layers", "statistics_s_per_recorded_layer", "gram_recursion_s_per_block"]
+COLUMNS = [
+    "arch",
+    "n",
+    "width",
+    "depth",
+    "threads",
+    "matmul_s_per_block",
+    "propagation_s_per_block",
+    "with_statistics_s_per_block",
+    "propagation_fraction_of_matmul",
+    "with_statistics_fraction_of_matmul",
+    "recorded_layers",
+    "statistics_s_per_recorded_layer",
+    "gram_recursion_s_per_block",
+]
 
 
 def test_throughput_table_columns_and_times():
@@ -17,8 +28,10 @@ def test_throughput_table_columns_and_times():
     assert table.arch.tolist() == ["mlp", "resnet_bn"]
     seconds = table[[c for c in COLUMNS if c.endswith("_s_per_block")]].to_numpy()
     assert np.all(np.isfinite(seconds) & (seconds > 0))
-    np.testing.assert_allclose(table.propagation_fraction_of_matmul,
-                               table.matmul_s_per_block / table.propagation_s_per_block)
+    np.testing.assert_allclose(
+        table.propagation_fraction_of_matmul,
+        table.matmul_s_per_block / table.propagation_s_per_block,
+    )
 
 
 def test_statistics_only_at_the_recorded_layers():

@@ -96,37 +96,56 @@ def find_browser() -> str | None:
 def browser() -> str:
     """A Chromium binary; installed with apt-get when missing (root)."""
     if os.environ.get("SEPARABILITY_SKIP_BROWSER") == "1":
-        pytest.skip("!!! browser test SKIPPED because SEPARABILITY_SKIP_BROWSER=1: the HTML "
-                    "report is NOT checked in this run !!!")
+        pytest.skip(
+            "!!! browser test SKIPPED because SEPARABILITY_SKIP_BROWSER=1: the HTML "
+            "report is NOT checked in this run !!!"
+        )
     found = find_browser()
     if found:
         return found
     apt = shutil.which("apt-get")
     if apt is None or os.geteuid() != 0:
-        pytest.fail(f"!!! no Chromium ({', '.join(BROWSERS)}) and no way to install it (needs "
-                    "root and apt-get); install Debian's `chromium`, or set "
-                    "SEPARABILITY_SKIP_BROWSER=1 to skip knowingly !!!", pytrace=False)
+        pytest.fail(
+            f"!!! no Chromium ({', '.join(BROWSERS)}) and no way to install it (needs "
+            "root and apt-get); install Debian's `chromium`, or set "
+            "SEPARABILITY_SKIP_BROWSER=1 to skip knowingly !!!",
+            pytrace=False,
+        )
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in ([apt, "-q", "update"],
-                    [apt, "-q", "-y", "install", "--no-install-recommends", PACKAGE]):
+    for command in (
+        [apt, "-q", "update"],
+        [apt, "-q", "-y", "install", "--no-install-recommends", PACKAGE],
+    ):
         result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
         if result.returncode != 0:
-            pytest.fail(f"`{' '.join(command)}` failed:\n{(result.stdout + result.stderr)[-3000:]}",
-                        pytrace=False)
+            pytest.fail(
+                f"`{' '.join(command)}` failed:\n{(result.stdout + result.stderr)[-3000:]}",
+                pytrace=False,
+            )
     found = find_browser()
     if not found:
-        pytest.fail(f"apt-get installed {PACKAGE} but none of {BROWSERS} is on PATH",
-                    pytrace=False)
+        pytest.fail(f"apt-get installed {PACKAGE} but none of {BROWSERS} is on PATH", pytrace=False)
     return found
 
 
 def headless(browser: str, page: Path, *args: str) -> subprocess.CompletedProcess:
     """Chromium, headless, on ``page`` until the page's virtual time budget is spent."""
     return subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--hide-scrollbars", f"--virtual-time-budget={RENDER_BUDGET_MS}", *args,
-         page.as_uri()],
-        capture_output=True, text=True, timeout=RENDER_TIMEOUT_S)
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            f"--virtual-time-budget={RENDER_BUDGET_MS}",
+            *args,
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=RENDER_TIMEOUT_S,
+    )
 
 
 def data_url_bytes(url: str) -> bytes:

@@ -24,12 +24,29 @@ def ratio_tables(mlp_ratios, resnet_offset=0.1, bn_offset=0.2, seeds=4, noise=0.
             value = ratio + offset
             d_w = 0.8 - 0.01 * layer
             d_b = value * d_w
-            theory.append({"arch": arch, "variant": "centred" if arch == "resnet_bn" else "-",
-                           "layer": layer, "ratio": value, "d_w_norm": d_w, "d_b_norm": d_b})
+            theory.append(
+                {
+                    "arch": arch,
+                    "variant": "centred" if arch == "resnet_bn" else "-",
+                    "layer": layer,
+                    "ratio": value,
+                    "d_w_norm": d_w,
+                    "d_b_norm": d_b,
+                }
+            )
             for seed in range(seeds):
                 jitter = noise * rng.standard_normal()
-                rows.append({"arch": arch, "seed": seed, "layer": layer, "width": 64,
-                             "ratio": value + jitter, "d_w_norm": d_w, "d_b_norm": d_b})
+                rows.append(
+                    {
+                        "arch": arch,
+                        "seed": seed,
+                        "layer": layer,
+                        "width": 64,
+                        "ratio": value + jitter,
+                        "d_w_norm": d_w,
+                        "d_b_norm": d_b,
+                    }
+                )
     return pd.DataFrame(rows), pd.DataFrame(theory)
 
 
@@ -72,8 +89,15 @@ def test_c6_width_scan_and_discrepancy():
                 for layer in range(1, 10):
                     exact = theory[(theory.arch == arch) & (theory.layer == layer)].ratio.item()
                     sign = 1 if seed % 2 else -1
-                    rows.append({"arch": arch, "seed": seed, "width": width, "layer": layer,
-                                 "ratio": exact + sign * 0.5 / math.sqrt(width)})
+                    rows.append(
+                        {
+                            "arch": arch,
+                            "seed": seed,
+                            "width": width,
+                            "layer": layer,
+                            "ratio": exact + sign * 0.5 / math.sqrt(width),
+                        }
+                    )
     result = claims.claim_c6(distance, theory, pd.DataFrame(rows), [5, 9])
     assert result["verdict"] == "holds"
     slopes = result["measured"]["width_scan"]
@@ -88,7 +112,8 @@ def test_claims_use_the_exact_bn_theory_and_report_the_large_batch_one():
     (config theory.bn: large_batch) is judged against that, and says so."""
     distance, theory = ratio_tables(np.linspace(1.4, 1.2, 10), noise=0.001)
     approximate = theory[theory.variant == "centred"].assign(
-        variant="centred_large_batch", ratio=lambda t: t.ratio + 0.2)
+        variant="centred_large_batch", ratio=lambda t: t.ratio + 0.2
+    )
     both = pd.concat([theory, approximate], ignore_index=True)
     assert claims.bn_variant(both) == "centred"
     assert set(claims.main_theory(both).variant) == {"-", "centred"}
@@ -114,14 +139,31 @@ def runs_table(correlated: bool = True, seeds=4, depths=(2, 8)):
             for seed in range(seeds):
                 ratio = level + 0.05 * rng.standard_normal()
                 accuracy = 0.5 + 0.2 * ratio if correlated else 0.8 + 0.05 * rng.standard_normal()
-                rows.append({"arch": arch, "depth": depth, "seed": seed, "status": "ok",
-                             "heldout_ratio_trained": ratio, "ratio_trained": 5.0 - ratio,
-                             "heldout_fisher_trained": ratio ** 2,
-                             "heldout_ncm_accuracy_trained": accuracy - 0.01,
-                             "test_accuracy": accuracy, "train_accuracy": 0.99})
-    rows.append({"arch": "mlp", "depth": depths[-1], "seed": 99, "status": "diverged",
-                 **{column: float("nan") for column in claims.TRAINED_MEASURES},
-                 "test_accuracy": float("nan"), "train_accuracy": float("nan")})
+                rows.append(
+                    {
+                        "arch": arch,
+                        "depth": depth,
+                        "seed": seed,
+                        "status": "ok",
+                        "heldout_ratio_trained": ratio,
+                        "ratio_trained": 5.0 - ratio,
+                        "heldout_fisher_trained": ratio**2,
+                        "heldout_ncm_accuracy_trained": accuracy - 0.01,
+                        "test_accuracy": accuracy,
+                        "train_accuracy": 0.99,
+                    }
+                )
+    rows.append(
+        {
+            "arch": "mlp",
+            "depth": depths[-1],
+            "seed": 99,
+            "status": "diverged",
+            **{column: float("nan") for column in claims.TRAINED_MEASURES},
+            "test_accuracy": float("nan"),
+            "train_accuracy": float("nan"),
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -161,10 +203,12 @@ def test_c1_within_depth_and_architecture_expose_a_pure_depth_effect():
     result = claims.claim_c1(table, 500, 0)
     verdicts = secondary_verdicts(result)
     assert result["verdict"] == "holds"
-    assert [verdicts[f"C1 within L = {d} (held-out ratio)"] for d in (2, 8, 32)] == \
-        ["inconclusive"] * 3
-    assert {f"C1 within {a} only (held-out ratio)" for a in ("mlp", "resnet", "resnet_bn")} \
-        <= set(verdicts)
+    assert [verdicts[f"C1 within L = {d} (held-out ratio)"] for d in (2, 8, 32)] == [
+        "inconclusive"
+    ] * 3
+    assert {f"C1 within {a} only (held-out ratio)" for a in ("mlp", "resnet", "resnet_bn")} <= set(
+        verdicts
+    )
 
 
 def test_c1_with_too_few_runs_is_inconclusive():
@@ -178,7 +222,8 @@ def test_c5_ordering_and_unfinished_runs_counted():
     assert result["verdict"] == "holds"
     assert result["measured"]["unfinished"]["by_model"] == {"mlp L=8": 1}
     reversed_ = runs_table(True).assign(
-        heldout_ratio_trained=lambda t: np.where(t.arch == "mlp", 3.0, t.heldout_ratio_trained))
+        heldout_ratio_trained=lambda t: np.where(t.arch == "mlp", 3.0, t.heldout_ratio_trained)
+    )
     assert claims.claim_c5(reversed_)["verdict"] == "does not hold"
     assert claims.claim_c5(runs_table(True, seeds=2))["verdict"] == "inconclusive"
     verdicts = secondary_verdicts(claims.claim_c5(reversed_))
@@ -202,9 +247,11 @@ def test_c5_with_and_without_the_networks_that_did_not_fit():
 def test_c4_names_the_decay_laws():
     layers = np.arange(0, 5001)
     rows = []
-    for arch, theta in (("mlp", 1.5 * np.exp(-0.002 * layers)),
-                        ("resnet", 1.5 / (1 + layers) ** 0.5),
-                        ("resnet_bn", 15 / (10 + layers))):
+    for arch, theta in (
+        ("mlp", 1.5 * np.exp(-0.002 * layers)),
+        ("resnet", 1.5 / (1 + layers) ** 0.5),
+        ("resnet_bn", 15 / (10 + layers)),
+    ):
         rows.append(pd.DataFrame({"arch": arch, "angle0": 1.5, "layer": layers, "theta": theta}))
     scalar = pd.concat(rows)
     pairs = pd.concat([scalar[scalar.layer <= 1000].assign(seed=s) for s in range(2)])
@@ -238,11 +285,18 @@ def full_claims():
     distance, theory = ratio_tables(np.linspace(1.4, 1.1, 12))
     width = pd.concat([distance.assign(width=w) for w in (32, 128)])
     layers = np.arange(0, 4001)
-    scalar = pd.DataFrame({"arch": "mlp", "angle0": 1.5, "layer": layers,
-                           "theta": 1.5 / (1 + layers)})
+    scalar = pd.DataFrame(
+        {"arch": "mlp", "angle0": 1.5, "layer": layers, "theta": 1.5 / (1 + layers)}
+    )
     pairs = scalar[scalar.layer <= 500].assign(seed=0)
-    tables = {"distance": distance, "theory": theory, "width": width, "scalar": scalar,
-              "pairs": pairs, "runs": runs_table(True)}
+    tables = {
+        "distance": distance,
+        "theory": theory,
+        "width": width,
+        "scalar": scalar,
+        "pairs": pairs,
+        "runs": runs_table(True),
+    }
     return claims.assess("digits", tables, [5, 11], 200, 0)
 
 

@@ -91,8 +91,9 @@ def test_preparation_is_reproducible(tmp_path):
 
 
 def test_synthetic_clusters_have_the_chosen_angles():
-    x, y = synthetic(n_classes=4, dim=2000, n_per_class=30, between_angle=1.0,
-                     within_angle=0.5, seed=0)
+    x, y = synthetic(
+        n_classes=4, dim=2000, n_per_class=30, between_angle=1.0, within_angle=0.5, seed=0
+    )
     assert x.shape == (120, 2000) and set(y) == {0, 1, 2, 3}
     norms = np.linalg.norm(x, axis=1)
     np.testing.assert_allclose(norms, np.sqrt(2000))
@@ -101,7 +102,8 @@ def test_synthetic_clusters_have_the_chosen_angles():
     different = y[:, None] != y[None, :]
     assert np.arccos(cos[same]).mean() == pytest.approx(np.arccos(np.cos(0.5) ** 2), abs=0.03)
     assert np.arccos(cos[different]).mean() == pytest.approx(
-        np.arccos(np.cos(0.5) ** 2 * np.cos(1.0)), abs=0.05)
+        np.arccos(np.cos(0.5) ** 2 * np.cos(1.0)), abs=0.05
+    )
     again, _ = synthetic(4, 2000, 30, 1.0, 0.5, seed=0)
     np.testing.assert_array_equal(again, x)
 

@@ -19,7 +19,7 @@ from separability.decay import (
 LAYERS = np.unique(np.geomspace(10, 5000, 60).astype(int))
 CURVES = {
     "exponential": 2.0 * np.exp(-0.01 * LAYERS),
-    "power": 3.0 * LAYERS ** -0.4,
+    "power": 3.0 * LAYERS**-0.4,
     "reciprocal": 9.0 / LAYERS,
     "inverse_log": 9.0 / (np.log(LAYERS) + 4.0),
 }
@@ -61,12 +61,13 @@ def test_angles_given_once():
         fit_law("power", LAYERS, CURVES["power"], np.log(CURVES["power"]))
 
 
-@pytest.mark.parametrize("exponent, law", [(0.95, "reciprocal"), (1.05, "reciprocal"),
-                                           (0.85, "power")])
+@pytest.mark.parametrize(
+    "exponent, law", [(0.95, "reciprocal"), (1.05, "reciprocal"), (0.85, "power")]
+)
 def test_power_law_near_one_is_the_reciprocal_law(exponent, law):
     """A winning power law within RECIPROCAL_BAND of exponent 1 is named reciprocal and
     reported with its one-parameter fit (exponent exactly 1)."""
-    winner, _ = best_law(LAYERS, 3.0 * LAYERS ** -exponent)
+    winner, _ = best_law(LAYERS, 3.0 * LAYERS**-exponent)
     assert winner.law == law
     assert rate(winner) == pytest.approx(1.0 if law == "reciprocal" else exponent, rel=1e-9)
 
@@ -82,9 +83,9 @@ def test_fit_predicts_its_curve_and_round_trips_as_dict():
 def test_fit_refuses_unknown_laws_and_short_windows():
     with pytest.raises(ValueError, match="unknown decay law 'linear'"):
         fit_law("linear", LAYERS, CURVES["power"])
-    short = LAYERS[:MIN_FIT_LAYERS - 1]
+    short = LAYERS[: MIN_FIT_LAYERS - 1]
     with pytest.raises(ValueError, match=f"at least {MIN_FIT_LAYERS} layers"):
-        fit_law("power", short, 3.0 * short ** -0.4)
+        fit_law("power", short, 3.0 * short**-0.4)
     # layer 0 and non-positive angles do not count towards a fit
     with pytest.raises(ValueError, match="at least"):
         fit_law("power", [0, 1, 2, 3], [1.0, 0.5, 0.0, 0.2])
@@ -94,7 +95,8 @@ def test_windows_with_too_few_layers_are_skipped():
     fits = window_fits(LAYERS, CURVES["reciprocal"], [(10, 11), (10, 1000), (1000, 5000)])
     assert [(winner.first, winner.last) for winner, _ in fits] == [
         (LAYERS[LAYERS >= 10].min(), LAYERS[LAYERS <= 1000].max()),
-        (LAYERS[LAYERS >= 1000].min(), LAYERS.max())]
+        (LAYERS[LAYERS >= 1000].min(), LAYERS.max()),
+    ]
     assert all(winner.law == "reciprocal" for winner, _ in fits)
 
 
@@ -106,4 +108,8 @@ def test_decay_windows():
 
 def test_paper_names():
     assert [paper_name(law) for law in LAWS] == [
-        "exponential", "sub-exponential", "reciprocal", "inverse-logarithmic"]
+        "exponential",
+        "sub-exponential",
+        "reciprocal",
+        "inverse-logarithmic",
+    ]

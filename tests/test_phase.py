@@ -23,8 +23,10 @@ from separability.phase import (
 def phase():
     """The scalar theory's laws at a few cells, to depth 1e4 (window [1e3, 1e4])."""
     s_w, s_b = [1.0, 1.5, 2.0, 3.0], [0.0, 0.5]
-    return pd.concat([theory_phase(arch, s_w, s_b, 10_000) for arch in
-                      ("mlp", "resnet", "resnet_bn")], ignore_index=True)
+    return pd.concat(
+        [theory_phase(arch, s_w, s_b, 10_000) for arch in ("mlp", "resnet", "resnet_bn")],
+        ignore_index=True,
+    )
 
 
 def law_at(phase, arch, s_w, s_b):
@@ -70,11 +72,32 @@ def test_simulated_cells_are_fitted_above_the_floor():
     rows = []
     for seed in range(2):
         theta = np.maximum(1.5 * np.exp(-0.3 * layers), 1e-7)  # float32 floor from l ~ 50
-        rows.append(pd.DataFrame({"arch": "mlp", "s_w": 1.0, "s_b": 0.5, "layer": layers,
-                                  "theta": theta, "seed": seed, "width": 64}))
-        rows.append(pd.DataFrame({"arch": "mlp", "s_w": 0.5, "s_b": 1.0, "layer": layers,
-                                  "theta": np.where(layers < 12, 1.0, 1e-9), "seed": seed,
-                                  "width": 64}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "arch": "mlp",
+                    "s_w": 1.0,
+                    "s_b": 0.5,
+                    "layer": layers,
+                    "theta": theta,
+                    "seed": seed,
+                    "width": 64,
+                }
+            )
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "arch": "mlp",
+                    "s_w": 0.5,
+                    "s_b": 1.0,
+                    "layer": layers,
+                    "theta": np.where(layers < 12, 1.0, 1e-9),
+                    "seed": seed,
+                    "width": 64,
+                }
+            )
+        )
     table = simulated_phase(pd.concat(rows)).set_index("s_w")
     assert table.loc[1.0, "law"] == "exponential"
     assert table.loc[1.0, "rate"] == pytest.approx(0.3, rel=1e-6)
@@ -87,9 +110,14 @@ def test_c4_region(phase):
     assert region["mlp"]["fraction"] == pytest.approx(2 / 8)
     assert sorted(region["mlp"]["cells"]) == [[1.0, 0.5], [1.5, 0.5]]
     layers = np.arange(0, 5001)
-    scalar = pd.concat([pd.DataFrame({"arch": arch, "angle0": 1.5, "layer": layers,
-                                      "theta": 9.0 / (1 + layers)})
-                        for arch in ("mlp", "resnet", "resnet_bn")])
+    scalar = pd.concat(
+        [
+            pd.DataFrame(
+                {"arch": arch, "angle0": 1.5, "layer": layers, "theta": 9.0 / (1 + layers)}
+            )
+            for arch in ("mlp", "resnet", "resnet_bn")
+        ]
+    )
     pairs = pd.concat([scalar[scalar.layer <= 100].assign(seed=s) for s in range(2)])
     result = claims.claim_c4(scalar, pairs, phase)
     he = result["measured"]["mlp"]["region"]["he_init"]
@@ -100,10 +128,24 @@ def test_c4_region(phase):
 
 def test_phase_figure(phase):
     layers = np.arange(0, 61)
-    pairs = pd.concat([pd.DataFrame({"arch": arch, "s_w": 2.0, "s_b": 0.0, "layer": layers,
-                                     "theta": 3.0 / (2 + layers), "seed": seed, "width": 64,
-                                     "angle0": math.pi / 2})
-                       for arch in ("mlp", "resnet", "resnet_bn") for seed in range(2)])
+    pairs = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "arch": arch,
+                    "s_w": 2.0,
+                    "s_b": 0.0,
+                    "layer": layers,
+                    "theta": 3.0 / (2 + layers),
+                    "seed": seed,
+                    "width": 64,
+                    "angle0": math.pi / 2,
+                }
+            )
+            for arch in ("mlp", "resnet", "resnet_bn")
+            for seed in range(2)
+        ]
+    )
     figure = plotting.phase_figure(phase, pairs, clock_table(1000), math.pi / 2, 2.0)
     assert len(figure.axes) == 4
     plotting.plt.close(figure)

@@ -45,14 +45,14 @@ def assert_labelled(figure: plt.Figure) -> None:
     for ax in data_axes(figure):
         assert ax.get_xlabel(), f"no x label on {ax.get_title()!r}"
         siblings = ax.get_shared_y_axes().get_siblings(ax)
-        assert any(other.get_ylabel() for other in siblings), \
-            f"no y label on {ax.get_title()!r}"
+        assert any(other.get_ylabel() for other in siblings), f"no y label on {ax.get_title()!r}"
 
 
 def legend_texts(figure: plt.Figure) -> list[str]:
     """Texts of every legend of the figure and of its axes."""
-    legends = list(figure.legends) + [ax.get_legend() for ax in figure.axes
-                                      if ax.get_legend() is not None]
+    legends = list(figure.legends) + [
+        ax.get_legend() for ax in figure.axes if ax.get_legend() is not None
+    ]
     return [text.get_text() for legend in legends for text in legend.get_texts()]
 
 
@@ -65,6 +65,7 @@ def assert_architectures_in_legend(figure: plt.Figure) -> None:
 # --------------------------------------------------------------------------------------------
 # Random-init tables: distances (figures 1, 2, 7), angles (figures 3, 4, 8)
 
+
 def distance_tables(widths=(32,)) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulation (per seed and width) and Gram-recursion theory tables of d_w, d_b and their
     ratio through DEPTH layers; resnet_bn's theory exact ("centred") and large-batch."""
@@ -74,19 +75,38 @@ def distance_tables(widths=(32,)) -> tuple[pd.DataFrame, pd.DataFrame]:
     for rank, arch in enumerate(ARCHS):
         d_w = 0.8 * np.exp(-0.02 * (3 - rank) * layers)
         d_b = (1.3 - 0.02 * (3 - rank) * layers / DEPTH) * d_w
-        variants = ({"centred": 0.0, "centred_large_batch": 0.05} if arch == "resnet_bn"
-                    else {"-": 0.0})
+        variants = (
+            {"centred": 0.0, "centred_large_batch": 0.05} if arch == "resnet_bn" else {"-": 0.0}
+        )
         for variant, shift in variants.items():
-            theory.append(pd.DataFrame({"arch": arch, "variant": variant, "layer": layers,
-                                        "d_w_norm": d_w, "d_b_norm": d_b + shift * d_w,
-                                        "ratio": d_b / d_w + shift}))
+            theory.append(
+                pd.DataFrame(
+                    {
+                        "arch": arch,
+                        "variant": variant,
+                        "layer": layers,
+                        "d_w_norm": d_w,
+                        "d_b_norm": d_b + shift * d_w,
+                        "ratio": d_b / d_w + shift,
+                    }
+                )
+            )
         for width in widths:
             for seed in range(SEEDS):
                 noise = np.exp(rng.normal(0, 1 / math.sqrt(width), size=(2, len(layers))))
-                simulation.append(pd.DataFrame({
-                    "arch": arch, "seed": seed, "width": width, "layer": layers,
-                    "d_w_norm": d_w * noise[0], "d_b_norm": d_b * noise[1],
-                    "ratio": d_b * noise[1] / (d_w * noise[0])}))
+                simulation.append(
+                    pd.DataFrame(
+                        {
+                            "arch": arch,
+                            "seed": seed,
+                            "width": width,
+                            "layer": layers,
+                            "d_w_norm": d_w * noise[0],
+                            "d_b_norm": d_b * noise[1],
+                            "ratio": d_b * noise[1] / (d_w * noise[0]),
+                        }
+                    )
+                )
     return pd.concat(simulation, ignore_index=True), pd.concat(theory, ignore_index=True)
 
 
@@ -94,12 +114,16 @@ def scalar_table(depth: int = 3000) -> pd.DataFrame:
     """Scalar theory of theta_l from pi/2 and pi/4: exponential (mlp), power-law (resnet) and
     reciprocal (resnet_bn) decay."""
     layers = np.arange(depth + 1)
-    laws = {"mlp": lambda a0: a0 * np.exp(-0.002 * layers),
-            "resnet": lambda a0: a0 * (1 + layers) ** -0.5,
-            "resnet_bn": lambda a0: a0 * 10 / (10 + layers)}
-    rows = [pd.DataFrame({"arch": arch, "angle0": angle0, "layer": layers,
-                          "theta": law(angle0)})
-            for arch, law in laws.items() for angle0 in (math.pi / 2, math.pi / 4)]
+    laws = {
+        "mlp": lambda a0: a0 * np.exp(-0.002 * layers),
+        "resnet": lambda a0: a0 * (1 + layers) ** -0.5,
+        "resnet_bn": lambda a0: a0 * 10 / (10 + layers),
+    }
+    rows = [
+        pd.DataFrame({"arch": arch, "angle0": angle0, "layer": layers, "theta": law(angle0)})
+        for arch, law in laws.items()
+        for angle0 in (math.pi / 2, math.pi / 4)
+    ]
     table = pd.concat(rows, ignore_index=True)
     return table.assign(cos=np.cos(table.theta), log_theta=np.log(table.theta))
 
@@ -109,9 +133,15 @@ def pairs_table(depth: int = 100, width: int = 32, **columns) -> pd.DataFrame:
     scalar = scalar_table()
     rng = np.random.default_rng(1)
     shown = scalar[scalar.layer <= depth]
-    rows = [shown.assign(seed=seed, width=width, **columns,
-                         theta=shown.theta * np.exp(rng.normal(0, 0.02, len(shown))))
-            for seed in range(SEEDS)]
+    rows = [
+        shown.assign(
+            seed=seed,
+            width=width,
+            **columns,
+            theta=shown.theta * np.exp(rng.normal(0, 0.02, len(shown))),
+        )
+        for seed in range(SEEDS)
+    ]
     table = pd.concat(rows, ignore_index=True).drop(columns="log_theta")
     return table.assign(cos=np.cos(table.theta))
 
@@ -163,11 +193,16 @@ def test_angle_decay_figure():
     assert len(axes) == 2
     assert_labelled(figure)
     assert_architectures_in_legend(figure)
-    assert [(ax.get_xscale(), ax.get_yscale()) for ax in axes] == [("log", "log"),
-                                                                   ("linear", "log")]
+    assert [(ax.get_xscale(), ax.get_yscale()) for ax in axes] == [
+        ("log", "log"),
+        ("linear", "log"),
+    ]
     texts = legend_texts(figure)
-    for name, law in (("MLP", "exponential"), ("ResNet", "sub-exponential"),
-                      ("ResNet+BN", "reciprocal")):
+    for name, law in (
+        ("MLP", "exponential"),
+        ("ResNet", "sub-exponential"),
+        ("ResNet+BN", "reciprocal"),
+    ):
         assert f"{name}, l ∈ [10, 1000]: {law}" in " ".join(texts)
         assert f"{name}, l ∈ [1000, 3000]: {law}" in " ".join(texts)
 
@@ -180,12 +215,14 @@ def test_angle_maps_figure():
     assert len(axes) == 2
     assert_labelled(figure)
     assert all(len(ax.collections) == len(ARCHS) for ax in axes)  # dots per architecture
-    assert {"MLP", "ResNet", "ResNet+BN, block 1", "ResNet+BN, block 100"} <= \
-        set(legend_texts(figure))
+    assert {"MLP", "ResNet", "ResNet+BN, block 1", "ResNet+BN, block 100"} <= set(
+        legend_texts(figure)
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Training tables (figures 5, 6)
+
 
 def runs_table(unfinished: bool = True) -> pd.DataFrame:
     """runs.tsv of a small study: three architectures, two depths, three seeds; the mlp of
@@ -196,20 +233,36 @@ def runs_table(unfinished: bool = True) -> pd.DataFrame:
         for depth in TRAINED_DEPTHS:
             for seed in range(SEEDS):
                 ratio = 1.5 + 0.2 * rank - 0.02 * depth + 0.02 * rng.standard_normal()
-                row = {"dataset": "digits", "arch": arch, "depth": depth, "width": 32,
-                       "seed": seed, "n_classes": 10, "status": "ok",
-                       "ratio_init": 1.2 - 0.01 * depth, "heldout_ratio_init": 1.2,
-                       "ratio_trained": ratio + 0.3, "heldout_ratio_trained": ratio,
-                       "ratio_trained_batch": ratio + 0.35,
-                       "heldout_ratio_trained_batch": ratio + 0.05,
-                       "heldout_fisher_trained": 10 ** (rank + rng.uniform(0, 0.5)),
-                       "heldout_ncm_accuracy_trained": 0.6 + 0.1 * rank,
-                       "test_accuracy": 0.7 + 0.05 * rank + 0.01 * rng.standard_normal(),
-                       "train_accuracy": 0.95}
+                row = {
+                    "dataset": "digits",
+                    "arch": arch,
+                    "depth": depth,
+                    "width": 32,
+                    "seed": seed,
+                    "n_classes": 10,
+                    "status": "ok",
+                    "ratio_init": 1.2 - 0.01 * depth,
+                    "heldout_ratio_init": 1.2,
+                    "ratio_trained": ratio + 0.3,
+                    "heldout_ratio_trained": ratio,
+                    "ratio_trained_batch": ratio + 0.35,
+                    "heldout_ratio_trained_batch": ratio + 0.05,
+                    "heldout_fisher_trained": 10 ** (rank + rng.uniform(0, 0.5)),
+                    "heldout_ncm_accuracy_trained": 0.6 + 0.1 * rank,
+                    "test_accuracy": 0.7 + 0.05 * rank + 0.01 * rng.standard_normal(),
+                    "train_accuracy": 0.95,
+                }
                 if unfinished and (arch, depth, seed) == ("mlp", 8, 2):
-                    row.update({key: math.nan for key in row if key.endswith("_trained")
-                                or key.endswith("_batch") or key.endswith("accuracy")},
-                               status="diverged")
+                    row.update(
+                        {
+                            key: math.nan
+                            for key in row
+                            if key.endswith("_trained")
+                            or key.endswith("_batch")
+                            or key.endswith("accuracy")
+                        },
+                        status="diverged",
+                    )
                 rows.append(row)
     return pd.DataFrame(rows)
 
@@ -222,10 +275,18 @@ def layers_table() -> pd.DataFrame:
             for seed in range(SEEDS):
                 for phase, gain in (("init", 0.0), ("trained", 0.5), ("trained_batch", 0.6)):
                     for subset in ("heldout", "train"):
-                        rows += [{"arch": arch, "depth": depth, "seed": seed, "phase": phase,
-                                  "subset": subset, "layer": layer,
-                                  "ratio": 1.2 + gain * layer / depth + 0.01 * seed}
-                                 for layer in range(depth + 1)]
+                        rows += [
+                            {
+                                "arch": arch,
+                                "depth": depth,
+                                "seed": seed,
+                                "phase": phase,
+                                "subset": subset,
+                                "layer": layer,
+                                "ratio": 1.2 + gain * layer / depth + 0.01 * seed,
+                            }
+                            for layer in range(depth + 1)
+                        ]
     return pd.DataFrame(rows)
 
 
@@ -250,8 +311,7 @@ def test_trained_ratio_figure_marks_the_diverged_run():
 
 
 def test_trained_ratio_figure_without_unfinished_runs_has_no_marker():
-    figure = plotting.trained_ratio_figure(runs_table(unfinished=False), layers_table(),
-                                           "digits")
+    figure = plotting.trained_ratio_figure(runs_table(unfinished=False), layers_table(), "digits")
     assert marked_counts(figure.axes[0]) == []
     assert not any("diverged" in text for text in legend_texts(figure))
 
@@ -266,8 +326,9 @@ def test_accuracy_figure_marks_the_diverged_run():
     assert_labelled(figure)
     assert_architectures_in_legend(figure)
     measures = [axes[0], axes[1], axes[3], axes[4]]
-    assert all(ax.get_title().startswith("Spearman ρ") and "17 runs" in ax.get_title()
-               for ax in measures)
+    assert all(
+        ax.get_title().startswith("Spearman ρ") and "17 runs" in ax.get_title() for ax in measures
+    )
     assert axes[3].get_xscale() == "log" and axes[0].get_xscale() == "linear"
     assert marked_counts(axes[2]) == ["1/3"]
     texts = legend_texts(figure)
@@ -278,25 +339,47 @@ def test_accuracy_figure_marks_the_diverged_run():
 # --------------------------------------------------------------------------------------------
 # Figure 8 and files
 
+
 def phase_cells() -> pd.DataFrame:
     """Scalar-theory laws over a 3 x 2 grid of (s_w, s_b) per architecture."""
     rows = []
-    for arch, laws in (("mlp", ("exponential", "reciprocal")), ("resnet", ("reciprocal",) * 2),
-                       ("resnet_bn", ("inverse_log",) * 2)):
+    for arch, laws in (
+        ("mlp", ("exponential", "reciprocal")),
+        ("resnet", ("reciprocal",) * 2),
+        ("resnet_bn", ("inverse_log",) * 2),
+    ):
         for s_w in (1.0, 2.0, 3.0):
             for s_b, law in zip((0.0, 0.5), laws):
-                rows.append({"arch": arch, "s_w": s_w, "s_b": s_b, "law": law,
-                             "paper_name": law, "rate": 0.3, "first": 100, "last": 1000,
-                             "heldout_rms": 0.01, "log_theta_depth": -3.0, "depth": 1000})
+                rows.append(
+                    {
+                        "arch": arch,
+                        "s_w": s_w,
+                        "s_b": s_b,
+                        "law": law,
+                        "paper_name": law,
+                        "rate": 0.3,
+                        "first": 100,
+                        "last": 1000,
+                        "heldout_rms": 0.01,
+                        "log_theta_depth": -3.0,
+                        "depth": 1000,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 def clock() -> pd.DataFrame:
     layers = np.unique(np.geomspace(1, 1000, 40).astype(int))
     theta_bn = 9.0 / (np.log(layers) + 6.0)
-    return pd.DataFrame({"layer": layers, "tau": np.log(layers), "theta_bn": theta_bn,
-                         "theta_mlp_at_tau": 0.95 * theta_bn,
-                         "theta_log_l": theta_bn * np.log(np.maximum(layers, 2))})
+    return pd.DataFrame(
+        {
+            "layer": layers,
+            "tau": np.log(layers),
+            "theta_bn": theta_bn,
+            "theta_mlp_at_tau": 0.95 * theta_bn,
+            "theta_log_l": theta_bn * np.log(np.maximum(layers, 2)),
+        }
+    )
 
 
 def test_phase_figure():
@@ -326,10 +409,13 @@ def test_save_writes_pdf_and_png(tmp_path):
 def test_import_leaves_the_backend_alone():
     """Importing the package's plotting module keeps the backend chosen before it; the plot
     scripts switch to Agg explicitly."""
-    code = ("import matplotlib; matplotlib.use('svg'); "
-            "from separability import plotting; assert matplotlib.get_backend() == 'svg'; "
-            "plotting.use_headless_backend(); print(matplotlib.get_backend())")
-    process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=False)
+    code = (
+        "import matplotlib; matplotlib.use('svg'); "
+        "from separability import plotting; assert matplotlib.get_backend() == 'svg'; "
+        "plotting.use_headless_backend(); print(matplotlib.get_backend())"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert process.returncode == 0, process.stderr
     assert process.stdout.strip().lower() == "agg"

@@ -25,7 +25,15 @@ PROFILES = sorted((ROOT / "profiles").glob("*/config.yaml"))
 SLURM_PROFILE = ROOT / "profiles" / "slurm" / "config.yaml"
 # Resources Snakemake itself defines or derives (docs: "Standard Resources").
 SNAKEMAKE_RESOURCES = {
-    "threads", "mem", "mem_mb", "mem_mib", "disk", "disk_mb", "disk_mib", "runtime", "tmpdir",
+    "threads",
+    "mem",
+    "mem_mb",
+    "mem_mib",
+    "disk",
+    "disk_mb",
+    "disk_mib",
+    "runtime",
+    "tmpdir",
 }
 DICT_METHODS = {"get", "items", "keys", "values", "update", "copy", "setdefault"}
 
@@ -34,15 +42,20 @@ def snakemake_options() -> set[str]:
     from snakemake.cli import get_argument_parser
 
     parser = get_argument_parser()
-    return {opt[2:] for action in parser._actions for opt in action.option_strings
-            if opt.startswith("--")}
+    return {
+        opt[2:]
+        for action in parser._actions
+        for opt in action.option_strings
+        if opt.startswith("--")
+    }
 
 
 def plugin_settings() -> set[str]:
     from snakemake_executor_plugin_slurm import ExecutorSettings
 
-    return {f"slurm-{field.name.replace('_', '-')}"
-            for field in dataclasses.fields(ExecutorSettings)}
+    return {
+        f"slurm-{field.name.replace('_', '-')}" for field in dataclasses.fields(ExecutorSettings)
+    }
 
 
 def plugin_resources() -> set[str]:
@@ -66,8 +79,9 @@ def workflow_rules() -> set[str]:
     )
 
 
-def problems_of(profile: dict, options: set[str], settings: set[str], resources: set[str],
-                rules: set[str]) -> list[str]:
+def problems_of(
+    profile: dict, options: set[str], settings: set[str], resources: set[str], rules: set[str]
+) -> list[str]:
     """Everything in a parsed profile that Snakemake or the plugin would not know."""
     problems = []
     for key in profile:
@@ -116,8 +130,16 @@ def test_there_are_profiles():
 def test_sanity_of_the_known_names(known):
     # the checks below are only as good as these sets
     assert {"jobs", "retries", "latency-wait", "executor", "slurm-logdir"} <= known["options"]
-    assert {"slurm_account", "slurm_partition", "cpus_per_task", "cpus_per_gpu", "gpu",
-            "gres", "runtime", "mem_mb"} <= known["resources"]
+    assert {
+        "slurm_account",
+        "slurm_partition",
+        "cpus_per_task",
+        "cpus_per_gpu",
+        "gpu",
+        "gres",
+        "runtime",
+        "mem_mb",
+    } <= known["resources"]
     assert {"select_lr", "train", "propagate_distances"} <= known["rules"]
 
 
@@ -155,7 +177,11 @@ def test_snakemake_accepts_the_profile(path):
         assert str(settings.logdir) == "logs/slurm"
         assert settings.init_seconds_before_status_checks <= 10
         assert set(args.default_resources) >= {
-            "slurm_account", "slurm_partition", "runtime", "mem_mb", "cpus_per_task",
+            "slurm_account",
+            "slurm_partition",
+            "runtime",
+            "mem_mb",
+            "cpus_per_task",
         }
 
 
@@ -179,16 +205,19 @@ def test_cuda_block_of_the_slurm_profile(known, tmp_path):
         assert args.set_resources[rule]["cpus_per_task"].value == 0
 
 
-@pytest.mark.parametrize("typo", [
-    {"latency-wiat": 60},
-    {"slurm-logdirr": "logs/slurm"},
-    {"slurm-init-seconds-before-status-check": 5},
-    {"default-resources": {"slurm_acount": "x"}},
-    {"default-resources": {"mem_mbb": 100}},
-    {"default-resources": ["cpus_per_tsk=2"]},
-    {"set-resources": {"train": {"gpus": 1}}},
-    {"set-resources": {"trian": {"gpu": 1}}},
-])
+@pytest.mark.parametrize(
+    "typo",
+    [
+        {"latency-wiat": 60},
+        {"slurm-logdirr": "logs/slurm"},
+        {"slurm-init-seconds-before-status-check": 5},
+        {"default-resources": {"slurm_acount": "x"}},
+        {"default-resources": {"mem_mbb": 100}},
+        {"default-resources": ["cpus_per_tsk=2"]},
+        {"set-resources": {"train": {"gpus": 1}}},
+        {"set-resources": {"trian": {"gpu": 1}}},
+    ],
+)
 def test_a_typo_is_caught(typo, known):
     profile = yaml.safe_load(SLURM_PROFILE.read_text())
     profile.update(typo)
@@ -200,11 +229,25 @@ def test_slurm_profile_resources_evaluate_in_a_dry_run(tmp_path):
     env = dict(os.environ, SBATCH_ACCOUNT="acct_from_env", SBATCH_PARTITION="part_from_env")
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--profile", str(SLURM_PROFILE.parent), "-n",
-         "--snakefile", str(ROOT / "Snakefile"),
-         "--configfile", str(ROOT / "tests" / "config.smoke.yaml"),
-         "--directory", str(tmp_path)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--profile",
+            str(SLURM_PROFILE.parent),
+            "-n",
+            "--snakefile",
+            str(ROOT / "Snakefile"),
+            "--configfile",
+            str(ROOT / "tests" / "config.smoke.yaml"),
+            "--directory",
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]

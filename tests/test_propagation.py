@@ -42,8 +42,9 @@ def test_no_overflow_at_depth(evaluation):
     """resnet's second moment grows like 3^l (float32 overflows near l = 80): at depth 1500 it
     is carried as a log, and every statistic stays finite."""
     x, y = evaluation
-    table = data_statistics("resnet", x[:30], y[:30], 256, 1500, seed=0, progress=False,
-                            layers=[0, 10, 1500])
+    table = data_statistics(
+        "resnet", x[:30], y[:30], 256, 1500, seed=0, progress=False, layers=[0, 10, 1500]
+    )
     assert np.isfinite(table.drop(columns="arch").to_numpy(dtype=float)).all()
     growth = (table.log_q.iloc[-1] - table.log_q.iloc[0]) / 1500
     assert growth == pytest.approx(math.log(3.0), rel=0.02)
@@ -85,9 +86,12 @@ def finite_width_error(arch, evaluation, width, seeds=6, depth=8):
     resnet_bn with per-unit BN against the exact BN theory (the default of both)."""
     x, y = evaluation
     theory = gram_statistics(arch, x, y, depth, progress=False)
-    runs = [data_statistics(arch, x, y, width, depth, seed,
-                            progress=False)[["ratio", "theta_b"]].to_numpy()
-            for seed in range(seeds)]
+    runs = [
+        data_statistics(arch, x, y, width, depth, seed, progress=False)[
+            ["ratio", "theta_b"]
+        ].to_numpy()
+        for seed in range(seeds)
+    ]
     error = np.abs(np.mean(runs, axis=0) - theory[["ratio", "theta_b"]].to_numpy())
     return error[1:].mean(axis=0)
 
@@ -106,8 +110,12 @@ def test_simulation_converges_to_theory(arch, evaluation):
 def test_pairs_follow_the_scalar_recursion(arch):
     """Controlled pairs fed straight into the blocks follow the scalar theory on average."""
     angles = [math.pi / 2, 0.5]
-    table = pd.concat([pair_statistics(arch, 512, 10, seed, angles, 8, progress=False,
-                                       bn_centering=False) for seed in range(4)])
+    table = pd.concat(
+        [
+            pair_statistics(arch, 512, 10, seed, angles, 8, progress=False, bn_centering=False)
+            for seed in range(4)
+        ]
+    )
     simulated = table[table.layer == 10].groupby("angle0").cos.mean().loc[angles].to_numpy()
     theory = cosine_trajectory(arch, np.cos(angles), 10)[:, -1]
     np.testing.assert_allclose(simulated, theory, atol=0.02)

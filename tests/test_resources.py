@@ -34,17 +34,24 @@ print((status_kib("VmHWM") - before) * 1024)
 
 
 def measured_bytes(kind: str, n: int, width: int, depth: int) -> int:
-    output = subprocess.run([sys.executable, "-c", MEASURE, kind, str(n), str(width),
-                             str(depth)], capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", MEASURE, kind, str(n), str(width), str(depth)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return int(output.split()[-1])
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self")
-@pytest.mark.parametrize("kind, n, width, depth, estimate", [
-    ("simulation", 1500, 64, 4, resources.simulation_bytes(1500, 64, 64, 4)),  # Gram-bound
-    ("pairs", 128, 768, 60, resources.simulation_bytes(128, 0, 768, 60)),  # weight-bound
-    ("theory", 1500, 0, 3, resources.theory_bytes(1500)),
-])
+@pytest.mark.parametrize(
+    "kind, n, width, depth, estimate",
+    [
+        ("simulation", 1500, 64, 4, resources.simulation_bytes(1500, 64, 64, 4)),  # Gram-bound
+        ("pairs", 128, 768, 60, resources.simulation_bytes(128, 0, 768, 60)),  # weight-bound
+        ("theory", 1500, 0, 3, resources.theory_bytes(1500)),
+    ],
+)
 def test_estimates_are_close_lower_bounds(kind, n, width, depth, estimate):
     """Each estimate stays below the peak memory a job really adds (so a refusal is never
     wrong) and above half of it (so it refuses what cannot fit)."""

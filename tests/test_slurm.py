@@ -109,11 +109,19 @@ def local_reference(slurm_possible, tmp_path_factory):
     t0 = time.monotonic()
     proc = subprocess.Popen(
         snakemake_cmd(
-            "--snakefile", str(ROOT / "Snakefile"), "--configfile", str(SMOKE),
-            "--directory", str(workdir), "--cores", "2",
+            "--snakefile",
+            str(ROOT / "Snakefile"),
+            "--configfile",
+            str(SMOKE),
+            "--directory",
+            str(workdir),
+            "--cores",
+            "2",
             timeout=DAG_TIMEOUT,
         ),
-        cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
     def watch():
@@ -186,7 +194,10 @@ def run_under_slurm(cluster, workdir: Path, *args: str, timeout: int):
         snakemake_cmd(
             "--profile", str(PROFILE), "--directory", str(workdir), *args, timeout=timeout
         ),
-        cwd=workdir, env=run_env(cluster), capture_output=True, text=True,
+        cwd=workdir,
+        env=run_env(cluster),
+        capture_output=True,
+        text=True,
         timeout=timeout + 60,
     )
     output = result.stdout + result.stderr
@@ -213,9 +224,7 @@ def parse_jobs(output: str) -> tuple[dict[int, dict], dict[int, list[int]], str]
                 current["jobid"] = int(value)
                 jobs[int(value)] = current
             elif key in ("wildcards", "resources"):
-                current[key] = dict(
-                    item.split("=", 1) for item in value.split(", ") if "=" in item
-                )
+                current[key] = dict(item.split("=", 1) for item in value.split(", ") if "=" in item)
             continue
         current = None if not line.startswith(" ") else current
         submit = re.search(r"Job (\d+) has been submitted with SLURM jobid (\d+)", line)
@@ -227,8 +236,17 @@ def parse_jobs(output: str) -> tuple[dict[int, dict], dict[int, list[int]], str]
 
 
 SACCT_FIELDS = (
-    "JobIDRaw", "JobName", "State", "ExitCode", "ReqCPUS", "AllocCPUS", "ReqMem",
-    "Timelimit", "Account", "Partition", "Comment",
+    "JobIDRaw",
+    "JobName",
+    "State",
+    "ExitCode",
+    "ReqCPUS",
+    "AllocCPUS",
+    "ReqMem",
+    "Timelimit",
+    "Account",
+    "Partition",
+    "Comment",
 )
 
 
@@ -272,14 +290,16 @@ def job_problems(job: dict, row: dict, cluster) -> list[str]:
 
 def same_value(a, b) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(
-            VOLATILE.search(k) or same_value(a[k], b[k]) for k in a
-        )
+        return a.keys() == b.keys() and all(VOLATILE.search(k) or same_value(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
     if isinstance(a, float) or isinstance(b, float):
-        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and (
-            math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a) and math.isnan(b))
+        return (
+            isinstance(a, (int, float))
+            and isinstance(b, (int, float))
+            and (
+                math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a) and math.isnan(b))
+            )
         )
     return a == b
 
@@ -337,8 +357,9 @@ def test_failing_rule_fails_the_run_in_bounded_time(cluster, tmp_path):
     assert "Error in rule fail" in output, output[-4000:]
     jobs, submitted, run_id = parse_jobs(output)
     rows = sacct_rows(cluster, run_id)
-    rule_of = {slurm_id: jobs[jobid]["rule"]
-               for jobid, ids in submitted.items() for slurm_id in ids}
+    rule_of = {
+        slurm_id: jobs[jobid]["rule"] for jobid, ids in submitted.items() for slurm_id in ids
+    }
     assert set(rows) == set(rule_of), f"sacct {sorted(rows)} vs submitted {rule_of}"
     retries = yaml.safe_load((PROFILE / "config.yaml").read_text())["retries"]
     failed = [rows[i] for i, rule in rule_of.items() if rule == "fail"]
@@ -356,7 +377,12 @@ def test_smoke_dag_under_slurm_equals_local_run(cluster, local_reference, tmp_pa
     workdir = tmp_path / "slurm"
     workdir.mkdir()
     rc, output, seconds = run_under_slurm(
-        cluster, workdir, "--snakefile", str(ROOT / "Snakefile"), "--configfile", str(SMOKE),
+        cluster,
+        workdir,
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--configfile",
+        str(SMOKE),
         timeout=DAG_TIMEOUT,
     )
     TIMINGS["SLURM DAG run"] = round(seconds, 1)
@@ -401,7 +427,8 @@ def test_smoke_dag_under_slurm_equals_local_run(cluster, local_reference, tmp_pa
     for kind in ("results", "figures"):
         assert tree(workdir / kind) == tree(reference / kind), kind
     differing = [
-        name for name in sorted(tree(reference / "results"))
+        name
+        for name in sorted(tree(reference / "results"))
         if not same_file(reference / "results" / name, workdir / "results" / name)
     ]
     assert not differing, f"results differing from the local run: {differing}"

@@ -38,9 +38,11 @@ def direct_statistics(h: np.ndarray, labels: np.ndarray) -> dict:
     different = upper & ~same
     q = np.mean(np.sum(h * h, axis=1)) / width
     return {
-        "d_w": dist[same].mean(), "d_b": dist[different].mean(),
+        "d_w": dist[same].mean(),
+        "d_b": dist[different].mean(),
         "theta_w": np.arccos(np.clip(cos[same], -1, 1)).mean(),
-        "theta_b": np.arccos(np.clip(cos[different], -1, 1)).mean(), "q": q,
+        "theta_b": np.arccos(np.clip(cos[different], -1, 1)).mean(),
+        "q": q,
     }
 
 
@@ -124,10 +126,10 @@ def test_fisher_equals_the_scatter_matrices():
     rng = np.random.default_rng(3)
     labels = np.repeat(np.arange(3), [5, 9, 14])  # unequal classes: the 1 / n_c weights matter
     h = rng.standard_normal((28, 40)) + 0.7 * labels[:, None]
-    assert statistics_of(h, labels)["fisher"] == pytest.approx(direct_fisher(h, labels),
-                                                               rel=1e-10)
-    assert statistics_of(1e3 * h, labels)["fisher"] == pytest.approx(direct_fisher(h, labels),
-                                                                     rel=1e-10)
+    assert statistics_of(h, labels)["fisher"] == pytest.approx(direct_fisher(h, labels), rel=1e-10)
+    assert statistics_of(1e3 * h, labels)["fisher"] == pytest.approx(
+        direct_fisher(h, labels), rel=1e-10
+    )
 
 
 def clusters(centres, spread, per_class, seed=0):
@@ -156,7 +158,8 @@ def test_one_class_collapsed_to_a_point():
     stats = statistics_of(h, labels)
     class1 = pdist(h[6:])
     assert math.exp(stats["log_d_w"]) == pytest.approx(
-        class1.sum() / (2 * 15) / math.sqrt(3), rel=1e-10)  # class 0's 15 pairs add zeros
+        class1.sum() / (2 * 15) / math.sqrt(3), rel=1e-10
+    )  # class 0's 15 pairs add zeros
     assert stats["fisher"] == pytest.approx(direct_fisher(h, labels), rel=1e-10)
     assert all(math.isfinite(value) for value in stats.values())
     # every class a point: zero within-class distance, infinite separation, no exception
@@ -183,6 +186,7 @@ def test_large_distance_ratio_with_chance_nearest_class_mean():
     """Class 0 sits tight at the origin, class 1 on two antipodal clusters at +-R: both class
     means are at the origin, so Fisher's criterion is ~0 and the nearest class mean is chance,
     while the ratio of mean distances is ~2 (d_b ~ R, d_w ~ R / 2)."""
+
     def sample(seed):
         rng = np.random.default_rng(seed)
         sign = np.repeat([1.0, -1.0], 50)[:, None]

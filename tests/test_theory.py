@@ -76,11 +76,13 @@ def test_cosine_trajectory_first_step_closed_forms():
     assert cosine_trajectory("resnet", c, 1)[1] == pytest.approx((c + a * kappa(c)) / (1 + a))
     q = 3.0
     assert cosine_trajectory("resnet_bn", c, 1, q0=q)[1] == pytest.approx(
-        (q * c + b * kappa(c)) / (q + b))
+        (q * c + b * kappa(c)) / (q + b)
+    )
     # second resnet_bn step uses q' = q + b
     c1 = (q * c + b * kappa(c)) / (q + b)
     assert cosine_trajectory("resnet_bn", c, 2, q0=q)[2] == pytest.approx(
-        ((q + b) * c1 + b * kappa(c1)) / (q + 2 * b))
+        ((q + b) * c1 + b * kappa(c1)) / (q + 2 * b)
+    )
 
 
 def test_cosine_trajectory_matches_high_precision():
@@ -119,9 +121,10 @@ def test_gram_and_scalar_recursions_agree(arch):
     scalar form."""
     c0, depth = 0.2, 50
     gram0 = np.array([[1.0, c0], [c0, 1.0]])
-    cos = [g[0, 1] / math.sqrt(g[0, 0] * g[1, 1])
-           for _, g, _ in gram_trajectory(arch, gram0, depth, bn_centering=False,
-                                          bn="large_batch")]
+    cos = [
+        g[0, 1] / math.sqrt(g[0, 0] * g[1, 1])
+        for _, g, _ in gram_trajectory(arch, gram0, depth, bn_centering=False, bn="large_batch")
+    ]
     np.testing.assert_allclose(cos, cosine_trajectory(arch, c0, depth), rtol=1e-12, atol=1e-14)
 
 
@@ -135,7 +138,7 @@ def test_gram_trajectory_rescales_without_changing_the_model():
     assert log_scale + math.log(np.mean(np.diag(gram))) == pytest.approx(2000 * math.log(3.0))
     # the rescaled steps equal unrescaled ones where those are finite
     raw = gram0
-    for layer, gram, log_scale in steps[:30]:
+    for _layer, gram, log_scale in steps[:30]:
         np.testing.assert_allclose(gram * math.exp(log_scale), raw, rtol=1e-12)
         raw = gram_step("resnet", raw)
 
@@ -152,6 +155,7 @@ def test_large_batch_bn_gram_normalises_and_centres():
 
 # ---------------------------------------------------------------------------------------------
 # Exact batch normalisation at the finite batch n (docs/theory.md)
+
 
 def class_gram(n=30, rank=4, seed=0):
     """Low-rank Gram matrix with class structure: 3 classes, inputs in a rank-dimensional space
@@ -222,8 +226,9 @@ def test_bn_quadrature_converges(case, centering, digits_grams):
     """The quadrature's stated error, 1e-6 relative (max entry): halving the step and tightening
     the truncation tolerance 1000-fold change B(K) by less, at n = 40 and on the default
     n = 500 digits subset (PKP's spectrum spans 1e-3..1e2 there, with one zero along 1)."""
-    gram = {"class n=40": class_gram(40), "full n=40": full_rank_gram(40),
-            **digits_grams}[case.split(" ")[0] if case.startswith("K_") else case]
+    gram = {"class n=40": class_gram(40), "full n=40": full_rank_gram(40), **digits_grams}[
+        case.split(" ")[0] if case.startswith("K_") else case
+    ]
     default = bn_relu_gram(gram, centering)
     finer = bn_relu_gram(gram, centering, step=0.3, tolerance=1e-12)
     assert relative_change(default, finer) < 1e-6
@@ -273,26 +278,34 @@ def test_bias_variance_zero_is_the_unbiased_recursion():
     """s_b = 0 gives the recursion without bias: mlp s_w R(K), resnet K + s_v R(s_w K) (the
     same floating-point operations: exactly equal)."""
     gram = full_rank_gram(12)
-    np.testing.assert_allclose(gram_step("mlp", gram, 2.0, s_b=0.0), 2.0 * relu_gram(gram),
-                               rtol=1e-14)
-    np.testing.assert_array_equal(gram_step("resnet", gram, 2.0, 1.5, s_b=0.0),
-                                  gram + 1.5 * relu_gram(2.0 * gram))
+    np.testing.assert_allclose(
+        gram_step("mlp", gram, 2.0, s_b=0.0), 2.0 * relu_gram(gram), rtol=1e-14
+    )
+    np.testing.assert_array_equal(
+        gram_step("resnet", gram, 2.0, 1.5, s_b=0.0), gram + 1.5 * relu_gram(2.0 * gram)
+    )
 
 
 def test_bias_variance_enters_before_the_relu_and_cancels_in_centred_bn():
     """The pre-activation Gram is s_w K + s_b; centred BN removes the bias exactly (P 1 = 0),
     variance-only BN does not."""
     gram, s_b = full_rank_gram(12), 0.7
-    np.testing.assert_allclose(gram_step("mlp", gram, 1.5, s_b=s_b),
-                               relu_gram(1.5 * gram + s_b), rtol=1e-14)
-    np.testing.assert_allclose(gram_step("resnet", gram, 1.5, 2.0, s_b=s_b),
-                               gram + 2.0 * relu_gram(1.5 * gram + s_b), rtol=1e-14)
+    np.testing.assert_allclose(
+        gram_step("mlp", gram, 1.5, s_b=s_b), relu_gram(1.5 * gram + s_b), rtol=1e-14
+    )
+    np.testing.assert_allclose(
+        gram_step("resnet", gram, 1.5, 2.0, s_b=s_b),
+        gram + 2.0 * relu_gram(1.5 * gram + s_b),
+        rtol=1e-14,
+    )
     for bn in ("exact", "large_batch"):
         with_bias = gram_step("resnet_bn", gram, s_b=s_b, bn=bn)
         np.testing.assert_allclose(with_bias, gram_step("resnet_bn", gram, bn=bn), rtol=1e-9)
         variance_only = gram_step("resnet_bn", gram, s_b=s_b, bn_centering=False, bn=bn)
-        assert relative_change(variance_only, gram_step("resnet_bn", gram, bn_centering=False,
-                                                        bn=bn)) > 1e-3
+        assert (
+            relative_change(variance_only, gram_step("resnet_bn", gram, bn_centering=False, bn=bn))
+            > 1e-3
+        )
 
 
 @pytest.mark.parametrize("arch", ["mlp", "resnet"])
@@ -300,17 +313,18 @@ def test_gram_trajectory_with_bias_rescales_exactly(arch):
     """With s_b > 0 the rescaled recursion passes s_b / scale to the next block: it equals the
     raw recursion (F(aK) = a F_{s_b / a}(K)), here through 30 blocks."""
     raw = full_rank_gram(8)
-    for layer, gram, log_scale in gram_trajectory(arch, raw, 30, 1.5, 2.0, s_b=0.3):
+    for _layer, gram, log_scale in gram_trajectory(arch, raw, 30, 1.5, 2.0, s_b=0.3):
         np.testing.assert_allclose(gram * math.exp(log_scale), raw, rtol=1e-11)
         raw = gram_step(arch, raw, 1.5, 2.0, s_b=0.3)
 
 
 def test_theory_variants_are_named():
     assert table_variants("mlp") == [(True, "exact")]
-    assert table_variants("resnet_bn") == [(True, "exact"), (False, "exact"),
-                                           (True, "large_batch")]
-    assert table_variants("resnet_bn", "large_batch") == [(True, "large_batch"),
-                                                          (False, "large_batch")]
+    assert table_variants("resnet_bn") == [(True, "exact"), (False, "exact"), (True, "large_batch")]
+    assert table_variants("resnet_bn", "large_batch") == [
+        (True, "large_batch"),
+        (False, "large_batch"),
+    ]
     assert theory_variant("resnet", True, "large_batch") == "-"
     assert theory_variant("resnet_bn", False, "large_batch") == "variance_only_large_batch"
     with pytest.raises(ValueError, match="BN theory form"):
@@ -322,7 +336,10 @@ def test_gram_table_stacks_the_variants():
     labels = np.arange(12) % 3
     table = gram_table("resnet_bn", x, labels, 2, progress=False)
     assert table.groupby("variant").layer.apply(list).to_dict() == {
-        "centred": [0, 1, 2], "centred_large_batch": [0, 1, 2], "variance_only": [0, 1, 2]}
+        "centred": [0, 1, 2],
+        "centred_large_batch": [0, 1, 2],
+        "variance_only": [0, 1, 2],
+    }
 
 
 def test_finite_width_resnet_bn_converges_to_the_exact_theory():
@@ -334,12 +351,15 @@ def test_finite_width_resnet_bn_converges_to_the_exact_theory():
     x, y = prepared["x_eval"], prepared["y_eval"]
     columns, depth = ["ratio", "theta_b", "d_w_norm"], 4
     exact = gram_statistics("resnet_bn", x, y, depth, progress=False)[columns].to_numpy()
-    approximate = gram_statistics("resnet_bn", x, y, depth, bn="large_batch",
-                                  progress=False)[columns].to_numpy()
+    approximate = gram_statistics("resnet_bn", x, y, depth, bn="large_batch", progress=False)[
+        columns
+    ].to_numpy()
 
     def seed_mean(width):
-        runs = [data_statistics("resnet_bn", x, y, width, depth, seed, progress=False)[columns]
-                for seed in range(16)]
+        runs = [
+            data_statistics("resnet_bn", x, y, width, depth, seed, progress=False)[columns]
+            for seed in range(16)
+        ]
         return np.mean([run.to_numpy() for run in runs], axis=0)
 
     def error(simulated, theory):

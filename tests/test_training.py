@@ -34,8 +34,17 @@ from separability.training import (
 )
 
 CPU = torch.device("cpu")
-TINY = RunConfig("resnet_bn", depth=2, width=32, seed=0, lr=0.05, epochs=3, batch_size=64,
-                 weight_decay=1e-4, schedule="cosine")
+TINY = RunConfig(
+    "resnet_bn",
+    depth=2,
+    width=32,
+    seed=0,
+    lr=0.05,
+    epochs=3,
+    batch_size=64,
+    weight_decay=1e-4,
+    schedule="cosine",
+)
 TIMING = ("wall_time_s", "training_time_s")
 
 
@@ -47,8 +56,9 @@ def data():
 
 def comparable(record):
     """A run record without its timings and resume bookkeeping, as strict JSON would hold it."""
-    return finite_or_none({key: value for key, value in record.items()
-                           if key not in TIMING + ("resumed_from_epoch",)})
+    return finite_or_none(
+        {key: value for key, value in record.items() if key not in TIMING + ("resumed_from_epoch",)}
+    )
 
 
 def assert_same_model(first, second):
@@ -76,11 +86,15 @@ def test_data_order_is_seeded_per_epoch():
     assert sorted(epoch_order(3, 5, 100).tolist()) == list(range(100))
 
 
-@pytest.mark.parametrize("config", [
-    RunConfig("mlp", 2, 16, 0, lr=1e8, epochs=3, batch_size=64),
-    # the raw resnet's forward signal grows like 3^(L/2): at L = 90 the logits overflow
-    RunConfig("resnet", 90, 16, 0, lr=0.01, epochs=2, batch_size=64, resnet_rescale=False),
-], ids=["absurd-lr", "raw-resnet"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        RunConfig("mlp", 2, 16, 0, lr=1e8, epochs=3, batch_size=64),
+        # the raw resnet's forward signal grows like 3^(L/2): at L = 90 the logits overflow
+        RunConfig("resnet", 90, 16, 0, lr=0.01, epochs=2, batch_size=64, resnet_rescale=False),
+    ],
+    ids=["absurd-lr", "raw-resnet"],
+)
 def test_divergence_is_recorded_not_raised(config, data, tmp_path):
     record, _ = train_run(config, data, CPU, progress=False)
     assert record["status"] == "diverged"
@@ -88,8 +102,11 @@ def test_divergence_is_recorded_not_raised(config, data, tmp_path):
     assert len(record["history"]) == record["diverged_epoch"] - 1
     assert math.isnan(record["final"]["test_accuracy"])
     measures = record["last_layer"]
-    assert all(math.isnan(measures[f"{prefix}ratio_{phase}"]) for prefix in ("", "heldout_")
-               for phase in ("trained", "trained_batch"))
+    assert all(
+        math.isnan(measures[f"{prefix}ratio_{phase}"])
+        for prefix in ("", "heldout_")
+        for phase in ("trained", "trained_batch")
+    )
     assert math.isfinite(measures["ratio_init"]) and math.isfinite(measures["heldout_ratio_init"])
     assert "non-finite loss" in record["status_reason"]
     write_json({"dataset": "digits", **record}, tmp_path / "run.json")  # strict JSON, no NaN
@@ -108,13 +125,13 @@ def test_rescaled_resnet_trains_at_the_same_depth(data):
 
 def interrupted_at_epoch_2(config, data, checkpoint):
     """Run ``config`` with a checkpoint until an interruption after epoch 2."""
+
     def interrupt(epoch):
         if epoch == 2:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        train_run(config, data, CPU, checkpoint=checkpoint, progress=False,
-                  on_epoch_end=interrupt)
+        train_run(config, data, CPU, checkpoint=checkpoint, progress=False, on_epoch_end=interrupt)
     assert checkpoint.exists()
 
 
@@ -145,8 +162,7 @@ def test_a_finished_run_resumes_from_its_last_checkpoint(data, tmp_path):
 def test_checkpoint_of_another_configuration_is_ignored(data, tmp_path):
     checkpoint = tmp_path / "resume.pt"
     train_run(TINY.replace(epochs=1, lr=0.2), data, CPU, checkpoint=checkpoint, progress=False)
-    record, _ = train_run(TINY.replace(epochs=1), data, CPU, checkpoint=checkpoint,
-                          progress=False)
+    record, _ = train_run(TINY.replace(epochs=1), data, CPU, checkpoint=checkpoint, progress=False)
     fresh, _ = train_run(TINY.replace(epochs=1), data, CPU, progress=False)
     assert record["resumed_from_epoch"] == 0
     assert comparable(record) == comparable(fresh)
@@ -167,8 +183,10 @@ def test_checkpoint_of_other_data_is_discarded(data, tmp_path, caplog):
     fresh, fresh_model = train_run(config, new_data, CPU, progress=False)
     assert comparable(record) == comparable(fresh)
     assert_same_model(model, fresh_model)
-    assert record["data_sha256"] != train_run(TINY.replace(epochs=1), data, CPU,
-                                              progress=False)[0]["data_sha256"]
+    assert (
+        record["data_sha256"]
+        != train_run(TINY.replace(epochs=1), data, CPU, progress=False)[0]["data_sha256"]
+    )
 
 
 def test_checkpoint_of_other_training_code_is_discarded(data, tmp_path, monkeypatch, caplog):
@@ -184,11 +202,13 @@ def test_checkpoint_of_other_training_code_is_discarded(data, tmp_path, monkeypa
 def dead_last_block(build):
     """``build_model`` with the last block's weights zeroed: every ReLU of layer L is dead at
     initialisation and stays dead (zero pre-activation, zero gradient)."""
+
     def build_dead(config, in_dim, n_classes):
         model = build(config, in_dim, n_classes)
         with torch.no_grad():
             model.blocks[-1].w.weight.zero_()
         return model
+
     return build_dead
 
 
@@ -226,7 +246,8 @@ def test_subsets_never_read_each_other(data, batch_statistics):
         gram_stats = pd.DataFrame(changed[kept])[list(STATISTICS)]
         pd.testing.assert_frame_equal(gram_stats, pd.DataFrame(reference[kept])[list(STATISTICS)])
         assert not pd.DataFrame(changed[corrupted]).ratio.equals(
-            pd.DataFrame(reference[corrupted]).ratio)
+            pd.DataFrame(reference[corrupted]).ratio
+        )
         ncm_changed = pd.DataFrame(changed["heldout"]).ncm_accuracy
         assert not ncm_changed.equals(pd.DataFrame(reference["heldout"]).ncm_accuracy)
 
@@ -240,16 +261,19 @@ def test_choice_is_the_best_validation_score():
     ]
     assert choose_learning_rate(candidates) == 0.03
     assert choose_learning_rate(candidates[:2] + candidates[3:]) == 0.01
-    all_diverged = [{"lr": lr, "status": "diverged", "val_accuracy": None, "val_loss": None}
-                    for lr in (3.0, 1.0, 10.0)]
+    all_diverged = [
+        {"lr": lr, "status": "diverged", "val_accuracy": None, "val_loss": None}
+        for lr in (3.0, 1.0, 10.0)
+    ]
     assert choose_learning_rate(all_diverged) == 1.0
 
 
 def test_lr_selection_uses_only_the_validation_split(data):
     base = RunConfig("mlp", 2, 16, 0, lr=0.0, epochs=2, batch_size=64)
     grid = [1e-4, 0.05, 1e8]
-    result = select_learning_rate(base, grid, epochs=2, seed=7, data=data, device=CPU,
-                                  progress=False)
+    result = select_learning_rate(
+        base, grid, epochs=2, seed=7, data=data, device=CPU, progress=False
+    )
     scores = {c["lr"]: c["val_accuracy"] for c in result["candidates"]}
     assert [c["lr"] for c in result["candidates"]] == grid
     assert result["candidates"][2]["status"] == "diverged"
@@ -257,18 +281,23 @@ def test_lr_selection_uses_only_the_validation_split(data):
     assert result["lr"] == max(finite, key=finite.get) == 0.05
     # the test split is never read: corrupting it, or leaving it out, changes nothing
     rng = np.random.default_rng(0)
-    corrupted = {**data, "x_test": rng.normal(size=data["x_test"].shape).astype(np.float32),
-                 "y_test": rng.permutation(data["y_test"])}
+    corrupted = {
+        **data,
+        "x_test": rng.normal(size=data["x_test"].shape).astype(np.float32),
+        "y_test": rng.permutation(data["y_test"]),
+    }
     no_test = {key: value for key, value in data.items() if not key.endswith("_test")}
     for variant in (corrupted, no_test):
-        other = select_learning_rate(base, grid, epochs=2, seed=7, data=variant, device=CPU,
-                                     progress=False)
+        other = select_learning_rate(
+            base, grid, epochs=2, seed=7, data=variant, device=CPU, progress=False
+        )
         assert finite_or_none(other["candidates"]) == finite_or_none(result["candidates"])
         assert other["lr"] == result["lr"]
     # while the validation split does drive it: scores follow the validation labels
     shuffled = {**data, "y_val": rng.permutation(data["y_val"])}
-    other = select_learning_rate(base, grid[:2], epochs=2, seed=7, data=shuffled, device=CPU,
-                                 progress=False)
+    other = select_learning_rate(
+        base, grid[:2], epochs=2, seed=7, data=shuffled, device=CPU, progress=False
+    )
     assert other["candidates"][1]["val_accuracy"] < scores[0.05] - 0.3
 
 
@@ -278,12 +307,12 @@ def test_initial_statistics_equal_the_propagation_code(arch, data):
     evaluation subset (same weights; propagation rescales features, so up to rounding)."""
     config = RunConfig(arch, 5, 32, 4, lr=0.01, epochs=1, batch_size=64)
     record, _ = train_run(config, data, CPU, progress=False)
-    propagated = data_statistics(arch, data["x_eval"], data["y_eval"], 32, 5, seed=4,
-                                 progress=False, resnet_rescale=True)
+    propagated = data_statistics(
+        arch, data["x_eval"], data["y_eval"], 32, 5, seed=4, progress=False, resnet_rescale=True
+    )
     init = pd.DataFrame(record["statistics"]["init"]["train"])
     for name in STATISTICS:
-        np.testing.assert_allclose(init[name], propagated[name], rtol=2e-5, atol=2e-6,
-                                   err_msg=name)
+        np.testing.assert_allclose(init[name], propagated[name], rtol=2e-5, atol=2e-6, err_msg=name)
 
 
 def test_trained_statistics_equal_the_propagation_code_on_the_same_features(data):
@@ -297,22 +326,27 @@ def test_trained_statistics_equal_the_propagation_code_on_the_same_features(data
     for phase, batch_statistics in (("trained", False), ("trained_batch", True)):
         copied = copy.deepcopy(model).train(batch_statistics)  # batch mode moves running stats
         features = propagate(copied, input_features(copied, data["x_eval"]))
-        expected = [{"layer": layer, **layer_statistics(gram(h), masks, log_scale)}
-                    for layer, h, log_scale in features]
+        expected = [
+            {"layer": layer, **layer_statistics(gram(h), masks, log_scale)}
+            for layer, h, log_scale in features
+        ]
         assert without_ncm(record["statistics"][phase]["train"]) == expected, phase
     # inference-mode and batch-statistics BN differ after training (running averages)
     assert record["last_layer"]["ratio_trained"] != record["last_layer"]["ratio_trained_batch"]
     # the last hidden layer of the trained classifier itself, BN in inference mode, on both
     # subsets; the held-out nearest-class-mean accuracy uses the training subset's class means
     with torch.no_grad():
-        last = {subset: model.eval().hidden(torch.as_tensor(data[f"x_{key}"]))
-                for subset, key in SUBSETS.items()}
+        last = {
+            subset: model.eval().hidden(torch.as_tensor(data[f"x_{key}"]))
+            for subset, key in SUBSETS.items()
+        }
     for subset, key in SUBSETS.items():
-        expected = {"layer": config.depth,
-                    **layer_statistics(gram(last[subset]), class_pair_masks(data[f"y_{key}"]))}
+        expected = {
+            "layer": config.depth,
+            **layer_statistics(gram(last[subset]), class_pair_masks(data[f"y_{key}"])),
+        }
         assert without_ncm(record["statistics"]["trained"][subset][-1:]) == [expected]
-    means = np.stack([last["train"].numpy()[data["y_eval"] == c].mean(axis=0)
-                      for c in range(10)])
+    means = np.stack([last["train"].numpy()[data["y_eval"] == c].mean(axis=0) for c in range(10)])
     distances = ((last["heldout"].numpy()[:, None, :] - means[None]) ** 2).sum(axis=2)
     ncm = np.mean(distances.argmin(axis=1) == data["y_heldout"])
     assert record["last_layer"]["heldout_ncm_accuracy_trained"] == pytest.approx(ncm)
@@ -354,22 +388,29 @@ def test_second_training_settings_join_the_dag_only_when_configured(tmp_path):
     # one train job per architecture and depth (over all seeds), one select_lr job per
     # architecture (over all depths)
     jobs_per_setting = 3 * len(smoke["training"]["depths"])
-    plain = jobs_of(snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml",
-                              cwd=workdir).stdout)
+    plain = jobs_of(
+        snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", cwd=workdir).stdout
+    )
     assert plain["train"] == jobs_per_setting and plain["aggregate_training"] == 1
     assert plain["select_lr"] == 3
-    (workdir / "second.yaml").write_text(yaml.safe_dump({"claims": {
-        "training_robustness_datasets": ["synthetic"], "training_second_width": 8}}))
-    dry = snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", "second.yaml",
-                    cwd=workdir).stdout
+    (workdir / "second.yaml").write_text(
+        yaml.safe_dump(
+            {"claims": {"training_robustness_datasets": ["synthetic"], "training_second_width": 8}}
+        )
+    )
+    dry = snakemake(
+        "-n", "--cores", "1", "--configfile", "smoke.yaml", "second.yaml", cwd=workdir
+    ).stdout
     planned = jobs_of(dry)
     assert planned["train"] == 3 * plain["train"] and planned["select_lr"] == 3 * plain["select_lr"]
     assert planned["aggregate_training"] == 3
     assert "results/synthetic/training/runs.tsv" in dry
     assert "results/digits/training_N8/runs/mlp_depth2_seed0.json" in dry
-    (workdir / "same.yaml").write_text(yaml.safe_dump({"claims": {
-        "training_second_width": smoke["training"]["width"]}}))
-    refused = snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", "same.yaml",
-                        cwd=workdir, check=False)
+    (workdir / "same.yaml").write_text(
+        yaml.safe_dump({"claims": {"training_second_width": smoke["training"]["width"]}})
+    )
+    refused = snakemake(
+        "-n", "--cores", "1", "--configfile", "smoke.yaml", "same.yaml", cwd=workdir, check=False
+    )
     assert refused.returncode != 0
     assert "claims.training_second_width" in refused.stdout + refused.stderr

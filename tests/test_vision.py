@@ -11,15 +11,32 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from fake_vision import (BORDER, patch_cifar10_checksums, write_fake_cifar10, write_fake_mnist,
-                         write_idx)
+from fake_vision import (
+    BORDER,
+    patch_cifar10_checksums,
+    write_fake_cifar10,
+    write_fake_mnist,
+    write_idx,
+)
 from torchvision import datasets
 
-from separability.data import (data_shape, load_dataset, prepare, stratified_splits,
-                               training_split_size)
-from separability.vision import (PUBLISHED_SAMPLES, VISION_DATASETS, VisionDataError,
-                                 VisionFilesMissing, expected_files, load_vision, missing_files,
-                                 missing_message)
+from separability.data import (
+    data_shape,
+    load_dataset,
+    prepare,
+    stratified_splits,
+    training_split_size,
+)
+from separability.vision import (
+    PUBLISHED_SAMPLES,
+    VISION_DATASETS,
+    VisionDataError,
+    VisionFilesMissing,
+    expected_files,
+    load_vision,
+    missing_files,
+    missing_message,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST_LIKE = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
@@ -34,17 +51,29 @@ def fake_cifar(tmp_path, monkeypatch):
 
 
 def test_expected_files_follow_torchvision_layout(tmp_path):
-    raw = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-           "t10k-labels-idx1-ubyte"]
+    raw = [
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ]
     for name, folder in MNIST_LIKE.items():
         assert expected_files(name, tmp_path) == [tmp_path / folder / "raw" / f for f in raw]
         # torchvision's own raw folder and its resource names without .gz
         tv = getattr(datasets, folder)
         assert {Path(tv.resources[i][0]).stem for i in range(4)} == set(raw)
-    cifar = ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5",
-             "test_batch", "batches.meta"]
-    assert expected_files("cifar10", tmp_path) == [tmp_path / "cifar-10-batches-py" / f
-                                                   for f in cifar]
+    cifar = [
+        "data_batch_1",
+        "data_batch_2",
+        "data_batch_3",
+        "data_batch_4",
+        "data_batch_5",
+        "test_batch",
+        "batches.meta",
+    ]
+    assert expected_files("cifar10", tmp_path) == [
+        tmp_path / "cifar-10-batches-py" / f for f in cifar
+    ]
     assert set(VISION_DATASETS) == {"mnist", "fashion_mnist", "cifar10"}
     with pytest.raises(ValueError, match="unknown"):
         expected_files("svhn", tmp_path)
@@ -84,14 +113,17 @@ def test_data_shape_before_loading(tmp_path):
     assert data_shape("mnist", tmp_path) == (PUBLISHED_SAMPLES["mnist"], 784)
     x, y = load_dataset("digits", tmp_path, False)
     assert data_shape("digits", tmp_path) == x.shape
-    params = dict(n_classes=4, dim=16, n_per_class=30, between_angle=1.2, within_angle=0.6,
-                  seed=0)
-    assert data_shape("synthetic", tmp_path, params) == load_dataset(
-        "synthetic", tmp_path, False, params)[0].shape
+    params = dict(n_classes=4, dim=16, n_per_class=30, between_angle=1.2, within_angle=0.6, seed=0)
+    assert (
+        data_shape("synthetic", tmp_path, params)
+        == load_dataset("synthetic", tmp_path, False, params)[0].shape
+    )
 
 
-@pytest.mark.parametrize("fractions", [(0.2, 0.2, None), (0.1, 0.3, None), (0.33, 0.17, None),
-                                       (0.2, 0.2, 300), (0.2, 0.2, 5000)])
+@pytest.mark.parametrize(
+    "fractions",
+    [(0.2, 0.2, None), (0.1, 0.3, None), (0.33, 0.17, None), (0.2, 0.2, 300), (0.2, 0.2, 5000)],
+)
 def test_training_split_size_is_the_prepared_one(fractions):
     val, test, train_size = fractions
     x, y = load_dataset("digits", ".", False)
@@ -130,8 +162,9 @@ def test_cifar10_checksums_of_torchvision_are_enforced(tmp_path):
     from torchvision.datasets import CIFAR10
 
     write_fake_cifar10(tmp_path)  # fakes do not match the real files' md5 sums
-    with pytest.raises(VisionDataError, match="data_batch_1 is truncated or corrupted: md5") \
-            as error:
+    with pytest.raises(
+        VisionDataError, match="data_batch_1 is truncated or corrupted: md5"
+    ) as error:
         load_vision("cifar10", tmp_path)
     assert CIFAR10.train_list[0][1] in str(error.value)
     assert "download: true" in str(error.value)
@@ -255,8 +288,9 @@ def test_stratified_splits_subsampling_and_standardisation(tmp_path):
     for name, size in (("train", 120), ("val", 40), ("test", 40)):
         assert len(prepared[f"y_{name}"]) == size
         # stratified: every class in proportion (20 of each class in 200 samples)
-        np.testing.assert_array_equal(np.bincount(prepared[f"y_{name}"], minlength=10),
-                                      np.full(10, size // 10))
+        np.testing.assert_array_equal(
+            np.bincount(prepared[f"y_{name}"], minlength=10), np.full(10, size // 10)
+        )
         np.testing.assert_array_equal(prepared[f"y_{name}"], y[index[name]])
     np.testing.assert_array_equal(np.bincount(prepared["y_eval"]), np.full(10, 3))
     # training statistics only
@@ -266,9 +300,12 @@ def test_stratified_splits_subsampling_and_standardisation(tmp_path):
     np.testing.assert_allclose(prepared["scale"][varying], train.std(axis=0)[varying])
     np.testing.assert_allclose(prepared["x_train"][:, varying].mean(axis=0), 0, atol=1e-5)
     np.testing.assert_allclose(prepared["x_train"][:, varying].std(axis=0), 1, atol=1e-4)
-    np.testing.assert_allclose(prepared["x_test"],
-                               (x[index["test"]] - prepared["mean"]) / prepared["scale"],
-                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        prepared["x_test"],
+        (x[index["test"]] - prepared["mean"]) / prepared["scale"],
+        rtol=1e-5,
+        atol=1e-5,
+    )
     # the constant border pixels have zero variance: scale 1, standardised value 0 everywhere
     border = np.zeros((28, 28), bool)
     border[[0, -1], :] = border[:, [0, -1]] = True
@@ -310,9 +347,25 @@ def write_config(tmp_path: Path, **changes) -> Path:
 
 
 def snakemake(config: Path, work: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile",
-                           str(config), "--directory", str(work), "-s", str(REPO / "Snakefile"),
-                           *args], capture_output=True, text=True, timeout=1200)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            "2",
+            "--configfile",
+            str(config),
+            "--directory",
+            str(work),
+            "-s",
+            str(REPO / "Snakefile"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
 
 
 def test_workflow_stops_before_any_job_when_files_are_missing(tmp_path):
@@ -345,15 +398,21 @@ def test_workflow_runs_on_fake_mnist(tmp_path):
 
 
 def test_robustness_data_sets_are_checked_for_missing_files(tmp_path):
-    config = write_config(tmp_path, datasets=["digits"], data_dir=str(tmp_path / "data"),
-                          claims={**yaml.safe_load((REPO / "tests" / "config.smoke.yaml")
-                                                   .read_text())["claims"],
-                                  "robustness_datasets": ["fashion_mnist"]})
+    config = write_config(
+        tmp_path,
+        datasets=["digits"],
+        data_dir=str(tmp_path / "data"),
+        claims={
+            **yaml.safe_load((REPO / "tests" / "config.smoke.yaml").read_text())["claims"],
+            "robustness_datasets": ["fashion_mnist"],
+        },
+    )
     run = snakemake(config, tmp_path, "-n")
     output = run.stdout + run.stderr
     assert run.returncode != 0
-    assert all(str(path) in output for path in expected_files("fashion_mnist",
-                                                               tmp_path / "data")), output
+    assert all(
+        str(path) in output for path in expected_files("fashion_mnist", tmp_path / "data")
+    ), output
 
 
 def test_raw_files_are_inputs_of_prepare_data(tmp_path):
@@ -366,8 +425,9 @@ def test_raw_files_are_inputs_of_prepare_data(tmp_path):
     labels = expected_files("mnist", tmp_path / "data")[3]  # the test part's labels, reordered
     write_idx(labels, np.frombuffer(labels.read_bytes()[8:], np.uint8)[::-1])
     planned = snakemake(config, work, target, "-n").stdout
-    assert "rule prepare_data:" in planned and f"Updated input files: {labels}\n" in planned, \
+    assert "rule prepare_data:" in planned and f"Updated input files: {labels}\n" in planned, (
         planned
+    )
 
 
 def test_download_job_only_for_missing_files(tmp_path):
@@ -375,10 +435,18 @@ def test_download_job_only_for_missing_files(tmp_path):
     waits for (a dry run: no network); files already there are used without one."""
     config, work = fake_mnist_config(tmp_path)
     empty = tmp_path / "empty"
-    planned = snakemake(config, work, "results/mnist/data.npz", "-n", "--config",
-                        "download=true", f"data_dir={empty}").stdout
+    planned = snakemake(
+        config,
+        work,
+        "results/mnist/data.npz",
+        "-n",
+        "--config",
+        "download=true",
+        f"data_dir={empty}",
+    ).stdout
     assert "rule download_mnist:" in planned and "rule prepare_data:" in planned, planned
     assert all(str(path) in planned for path in expected_files("mnist", empty))
-    planned = snakemake(config, work, "results/mnist/data.npz", "-n", "--config",
-                        "download=true").stdout
+    planned = snakemake(
+        config, work, "results/mnist/data.npz", "-n", "--config", "download=true"
+    ).stdout
     assert "rule download_mnist:" not in planned and "rule prepare_data:" in planned, planned

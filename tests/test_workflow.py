@@ -14,16 +14,28 @@ from conftest import SMOKE_CONFIG, git
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "tests" / "config.smoke.yaml"
-WORKFLOW_FILES = ("Snakefile", "config.yaml", "README.md", "workflow", "scripts", "envs",
-                  "profiles")
+WORKFLOW_FILES = (
+    "Snakefile",
+    "config.yaml",
+    "README.md",
+    "workflow",
+    "scripts",
+    "envs",
+    "profiles",
+)
 FIGURES = ("fig1_distances", "fig2_ratio", "fig5_trained_ratio", "fig6_accuracy", "fig7_width")
 SHARED_FIGURES = ("fig3_angle_decay", "fig4_angle_maps", "fig8_phase_diagram")
 
 
 def snakemake(*args, cwd=ROOT, check=True):
     """Run snakemake in ``cwd`` and return the completed process (output captured)."""
-    process = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd,
-                             capture_output=True, text=True, timeout=900)
+    process = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if check and process.returncode != 0:
         raise AssertionError(process.stdout + process.stderr)
     return process
@@ -64,32 +76,41 @@ def test_dry_run_lists_every_figure():
         assert f"figures/{name}.pdf" in output, name
 
 
-@pytest.mark.parametrize("change, key", [
-    ({"propagation": {"depth": -3}}, "depth"),
-    ({"architectures": ["mlp", "vgg"]}, "architectures"),
-    ({"propagation": {"width": "big"}}, "width"),
-    ({"datasets": ["imagenet"]}, "datasets"),
-    ({"data": {"val_fraction": 0.9}}, "val_fraction"),
-    ({"claims": {"second_width": 100}}, "claims.second_width"),
-    # accepted by the schema, but C3/C6 or C4 would have nothing to test
-    ({"claims": {"depths": [20, 30]}}, "claims.depths"),
-    ({"theory": {"scalar_depth": 12}}, "theory.scalar_depth"),
-    ({"propagation": {"angle_depth": 12}}, "propagation.angle_depth"),
-    ({"propagation": {"width_seeds": [4, 2, 2]}}, "propagation.width_seeds"),
-    ({"propagation": {"width_seeds": [4, 1]}}, "propagation.width_seeds"),
-    ({"theory": {"bn": "small_batch"}}, "bn"),
-    # digits: 1797 samples, a training split of 1077
-    ({"data": {"eval_size": 1100}}, "data.eval_size"),
-    ({"data": {"train_size": 40}}, "data.eval_size"),
-    # the robustness data set's training split (24 of 40 samples) is checked too
-    ({"claims": {"robustness_datasets": ["synthetic"]},
-      "data": {"synthetic": {"n_classes": 4, "n_per_class": 10}}}, "data.eval_size"),
-])
+@pytest.mark.parametrize(
+    "change, key",
+    [
+        ({"propagation": {"depth": -3}}, "depth"),
+        ({"architectures": ["mlp", "vgg"]}, "architectures"),
+        ({"propagation": {"width": "big"}}, "width"),
+        ({"datasets": ["imagenet"]}, "datasets"),
+        ({"data": {"val_fraction": 0.9}}, "val_fraction"),
+        ({"claims": {"second_width": 100}}, "claims.second_width"),
+        # accepted by the schema, but C3/C6 or C4 would have nothing to test
+        ({"claims": {"depths": [20, 30]}}, "claims.depths"),
+        ({"theory": {"scalar_depth": 12}}, "theory.scalar_depth"),
+        ({"propagation": {"angle_depth": 12}}, "propagation.angle_depth"),
+        ({"propagation": {"width_seeds": [4, 2, 2]}}, "propagation.width_seeds"),
+        ({"propagation": {"width_seeds": [4, 1]}}, "propagation.width_seeds"),
+        ({"theory": {"bn": "small_batch"}}, "bn"),
+        # digits: 1797 samples, a training split of 1077
+        ({"data": {"eval_size": 1100}}, "data.eval_size"),
+        ({"data": {"train_size": 40}}, "data.eval_size"),
+        # the robustness data set's training split (24 of 40 samples) is checked too
+        (
+            {
+                "claims": {"robustness_datasets": ["synthetic"]},
+                "data": {"synthetic": {"n_classes": 4, "n_per_class": 10}},
+            },
+            "data.eval_size",
+        ),
+    ],
+)
 def test_bad_config_value_stops_before_any_job(tmp_path, change, key):
     workdir = copy_workflow(tmp_path)
     (workdir / "bad.yaml").write_text(yaml.safe_dump(change))
-    process = snakemake("--cores", "1", "--configfile", "smoke.yaml", "bad.yaml", cwd=workdir,
-                        check=False)
+    process = snakemake(
+        "--cores", "1", "--configfile", "smoke.yaml", "bad.yaml", cwd=workdir, check=False
+    )
     assert process.returncode != 0
     message = process.stdout + process.stderr
     assert key in message, message[-2000:]
@@ -102,20 +123,27 @@ def no_gpu():
     return not torch.cuda.is_available()
 
 
-@pytest.mark.parametrize("change, key", [
-    ({"propagation": {"width": 1_000_000}}, "propagation.width = 1000000"),
-    ({"propagation": {"widths": [16, 1_000_000]}}, "propagation.widths up to 1000000"),
-    ({"training": {"width": 1_000_000}}, "training.width = 1000000"),
-    pytest.param({"training": {"device": "cuda"}}, "training.device = cuda",
-                 marks=pytest.mark.skipif("not no_gpu()", reason="this machine has a GPU")),
-])
+@pytest.mark.parametrize(
+    "change, key",
+    [
+        ({"propagation": {"width": 1_000_000}}, "propagation.width = 1000000"),
+        ({"propagation": {"widths": [16, 1_000_000]}}, "propagation.widths up to 1000000"),
+        ({"training": {"width": 1_000_000}}, "training.width = 1000000"),
+        pytest.param(
+            {"training": {"device": "cuda"}},
+            "training.device = cuda",
+            marks=pytest.mark.skipif("not no_gpu()", reason="this machine has a GPU"),
+        ),
+    ],
+)
 def test_what_this_machine_cannot_run_stops_before_any_job(tmp_path, change, key):
     """Memory beyond the machine's and CUDA without a GPU are refused when the run starts
     (not in a dry run, and not when jobs go to a cluster), before any job."""
     workdir = copy_workflow(tmp_path)
     (workdir / "bad.yaml").write_text(yaml.safe_dump(change))
-    process = snakemake("--cores", "1", "--configfile", "smoke.yaml", "bad.yaml", cwd=workdir,
-                        check=False)
+    process = snakemake(
+        "--cores", "1", "--configfile", "smoke.yaml", "bad.yaml", cwd=workdir, check=False
+    )
     message = process.stdout + process.stderr
     assert process.returncode != 0 and key in message, message[-2000:]
     assert "GiB of memory" in message or "CUDA GPU" in message
@@ -126,27 +154,34 @@ def test_what_this_machine_cannot_run_stops_before_any_job(tmp_path, change, key
 def test_a_file_where_an_output_directory_belongs_is_one_error(tmp_path, name):
     workdir = copy_workflow(tmp_path)
     (workdir / name).write_text("not a directory")
-    process = snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", cwd=workdir,
-                        check=False)
+    process = snakemake(
+        "-n", "--cores", "1", "--configfile", "smoke.yaml", cwd=workdir, check=False
+    )
     message = process.stdout + process.stderr
     assert process.returncode != 0
-    assert f"{workdir / name} is a file, but the workflow writes its outputs into a directory " \
-           f"{name}/" in message, message[-2000:]
+    assert (
+        f"{workdir / name} is a file, but the workflow writes its outputs into a directory "
+        f"{name}/" in message
+    ), message[-2000:]
     assert "Traceback" not in message and len(message.splitlines()) < 15, message
 
 
-@pytest.mark.parametrize("override", [
-    ["--config", "training={seeds: 2, epochs: 3}", "download=false"],
-    ["--configfile", "smoke.yaml", "more_seeds.yaml"],  # the README's other way
-])
+@pytest.mark.parametrize(
+    "override",
+    [
+        ["--config", "training={seeds: 2, epochs: 3}", "download=false"],
+        ["--configfile", "smoke.yaml", "more_seeds.yaml"],  # the README's other way
+    ],
+)
 def test_nested_keys_can_be_overridden(tmp_path, override):
     """`--config` values nested in a mapping are typed as in a config file (Snakemake alone
     passes them as strings, which the schema rejects); an extra --configfile works as well."""
     workdir = copy_workflow(tmp_path)
     (workdir / "more_seeds.yaml").write_text(yaml.safe_dump({"training": {"seeds": 2}}))
     base = snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", cwd=workdir).stdout
-    planned = snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", *override,
-                        cwd=workdir).stdout
+    planned = snakemake(
+        "-n", "--cores", "1", "--configfile", "smoke.yaml", *override, cwd=workdir
+    ).stdout
     assert len(run_records(planned)) == 2 * len(run_records(base))
     # one train job per architecture and depth runs all its seeds
     assert jobs_of(planned)["train"] == jobs_of(base)["train"]
@@ -160,8 +195,16 @@ def run_records(dry_run_output: str) -> set[str]:
 
 def test_all_builds_the_claims_of_every_data_set(tmp_path):
     workdir = copy_workflow(tmp_path)
-    output = snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", "--config",
-                       "datasets=[digits,synthetic]", cwd=workdir).stdout
+    output = snakemake(
+        "-n",
+        "--cores",
+        "1",
+        "--configfile",
+        "smoke.yaml",
+        "--config",
+        "datasets=[digits,synthetic]",
+        cwd=workdir,
+    ).stdout
     for dataset in ("digits", "synthetic"):
         for ext in ("json", "md"):
             assert f"results/{dataset}/claims.{ext}" in output, (dataset, ext)
@@ -178,8 +221,9 @@ def test_readme_links_only_to_files_in_the_repository():
 def test_single_figure_builds_alone(tmp_path):
     workdir = copy_workflow(tmp_path)
     target = "figures/fig4_angle_maps.pdf"
-    planned = jobs_of(snakemake(target, "-n", "--cores", "2", "--configfile", "smoke.yaml",
-                                cwd=workdir).stdout)
+    planned = jobs_of(
+        snakemake(target, "-n", "--cores", "2", "--configfile", "smoke.yaml", cwd=workdir).stdout
+    )
     # one propagate_pairs job per architecture runs every seed
     assert planned == {"propagate_pairs": 3, "plot_angle_maps": 1}
     snakemake(target, "--cores", "2", "--configfile", "smoke.yaml", cwd=workdir)
@@ -229,8 +273,16 @@ def test_checkout_state_names_the_revision_and_uncommitted_changes(tmp_path):
         (tmp_path / name).write_text("committed\n")
     git("init", "-q", cwd=tmp_path)
     git("add", "-A", cwd=tmp_path)
-    git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "c",
-        cwd=tmp_path)
+    git(
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.invalid",
+        "commit",
+        "-qm",
+        "c",
+        cwd=tmp_path,
+    )
     revision = git("rev-parse", "--short=12", "HEAD", cwd=tmp_path).strip()
     (tmp_path / "README.md").write_text("the table being written\n")  # not counted
     (tmp_path / "new_untracked.txt").write_text("not counted\n")
@@ -279,12 +331,20 @@ def test_lint_is_clean():
 def test_ruff_is_clean(command):
     """Python lint and format (ruff, configured in pyproject.toml) of the package, the scripts
     and the tests."""
-    process = subprocess.run([sys.executable, "-m", "ruff", *command, "separability", "scripts",
-                              "tests"], cwd=ROOT, capture_output=True, text=True)
+    process = subprocess.run(
+        [sys.executable, "-m", "ruff", *command, "separability", "scripts", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert process.returncode == 0, process.stdout + process.stderr
 
 
 def test_snakefmt_check():
-    process = subprocess.run([sys.executable, "-m", "snakefmt", "--check", "Snakefile",
-                              "workflow"], cwd=ROOT, capture_output=True, text=True)
+    process = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert process.returncode == 0, process.stdout + process.stderr

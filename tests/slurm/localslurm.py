@@ -116,9 +116,7 @@ def ensure_packages(log=print, timeout: float = 1200) -> bool:
             [apt, "-q", "update"],
             [apt, "-q", "-y", "install", "--no-install-recommends", *PACKAGES],
         ):
-            result = subprocess.run(
-                cmd, env=env, capture_output=True, text=True, timeout=timeout
-            )
+            result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
             if result.returncode != 0:
                 raise ClusterError(
                     f"`{' '.join(cmd)}` failed with exit {result.returncode}:\n"
@@ -233,7 +231,11 @@ class LocalSlurm:
 
     def run(self, *args: str, check: bool = True, timeout: float = 60) -> str:
         result = subprocess.run(
-            list(args), env=self.env, cwd=self.root, capture_output=True, text=True,
+            list(args),
+            env=self.env,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
             timeout=timeout,
         )
         if check and result.returncode != 0:
@@ -291,7 +293,7 @@ class LocalSlurm:
         func()
         self.timings[name] = round(time.monotonic() - t0, 2)
 
-    def start(self) -> "LocalSlurm":
+    def start(self) -> LocalSlurm:
         t0 = time.monotonic()
         try:
             for sub in ("etc", "logs", "state", "spool"):
@@ -321,8 +323,8 @@ class LocalSlurm:
             f"""# written by tests/slurm/localslurm.py
 ClusterName={self.cluster}
 SlurmctldHost=localhost(127.0.0.1)
-SlurmctldPort={p['ctld']}
-SlurmdPort={p['slurmd']}
+SlurmctldPort={p["ctld"]}
+SlurmdPort={p["slurmd"]}
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -354,7 +356,7 @@ Waittime=0
 MessageTimeout=20
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
-AccountingStoragePort={p['dbd']}
+AccountingStoragePort={p["dbd"]}
 # For slurmdbd connections the munge socket is taken from here, not from AuthInfo.
 AccountingStoragePass={self.munge_socket}
 AccountingStorageEnforce=associations
@@ -387,14 +389,14 @@ AuthType=auth/munge
 AuthInfo={auth}
 DbdHost=localhost
 DbdAddr=127.0.0.1
-DbdPort={p['dbd']}
+DbdPort={p["dbd"]}
 SlurmUser=root
 PidFile={r}/state/slurmdbd.pid
 LogFile={r}/logs/slurmdbd.log
 DebugLevel=info
 StorageType=accounting_storage/mysql
 StorageHost=127.0.0.1
-StoragePort={p['mysql']}
+StoragePort={p["mysql"]}
 StorageUser=root
 StorageLoc=slurm_acct_db
 """
@@ -428,11 +430,16 @@ StorageLoc=slurm_acct_db
         def ok():
             cred = subprocess.run(
                 [munge, "-n", "-S", str(self.munge_socket)],
-                capture_output=True, timeout=5, check=True,
+                capture_output=True,
+                timeout=5,
+                check=True,
             ).stdout
             subprocess.run(
                 [unmunge, "-S", str(self.munge_socket)],
-                input=cred, capture_output=True, timeout=5, check=True,
+                input=cred,
+                capture_output=True,
+                timeout=5,
+                check=True,
             )
             return True
 
@@ -451,11 +458,19 @@ StorageLoc=slurm_acct_db
         # The system tables are needed (slurmdbd creates stored procedures: mysql.proc).
         result = subprocess.run(
             [
-                _which("mariadb-install-db"), "--no-defaults", f"--datadir={data}",
-                "--user=mysql", "--auth-root-authentication-method=normal",
-                "--skip-test-db", "--skip-name-resolve", *innodb,
+                _which("mariadb-install-db"),
+                "--no-defaults",
+                f"--datadir={data}",
+                "--user=mysql",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+                "--skip-name-resolve",
+                *innodb,
             ],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if result.returncode != 0:
             raise ClusterError(
@@ -488,9 +503,21 @@ StorageLoc=slurm_acct_db
 
         def ok():
             subprocess.run(
-                [admin, "--no-defaults", "--protocol=tcp", "-h", "127.0.0.1",
-                 "-P", str(self.ports["mysql"]), "-u", "root", "ping"],
-                capture_output=True, timeout=5, check=True,
+                [
+                    admin,
+                    "--no-defaults",
+                    "--protocol=tcp",
+                    "-h",
+                    "127.0.0.1",
+                    "-P",
+                    str(self.ports["mysql"]),
+                    "-u",
+                    "root",
+                    "ping",
+                ],
+                capture_output=True,
+                timeout=5,
+                check=True,
             )
             return True
 
@@ -504,7 +531,9 @@ StorageLoc=slurm_acct_db
             return (
                 subprocess.run(
                     [sacctmgr, "-n", "list", "cluster"],
-                    env=self.env, capture_output=True, timeout=10,
+                    env=self.env,
+                    capture_output=True,
+                    timeout=10,
                 ).returncode
                 == 0
             )
@@ -514,12 +543,23 @@ StorageLoc=slurm_acct_db
     def _register_accounts(self):
         self.run("sacctmgr", "-i", "add", "cluster", self.cluster)
         self.run(
-            "sacctmgr", "-i", "add", "account", self.account,
-            f"cluster={self.cluster}", "description=test", "organization=test",
+            "sacctmgr",
+            "-i",
+            "add",
+            "account",
+            self.account,
+            f"cluster={self.cluster}",
+            "description=test",
+            "organization=test",
         )
         self.run(
-            "sacctmgr", "-i", "add", "user", "root",
-            f"account={self.account}", f"cluster={self.cluster}",
+            "sacctmgr",
+            "-i",
+            "add",
+            "user",
+            "root",
+            f"account={self.account}",
+            f"cluster={self.cluster}",
         )
 
     def _start_slurmctld(self):
@@ -557,8 +597,15 @@ StorageLoc=slurm_acct_db
     def sacct(self, *fields: str, extra: tuple[str, ...] = ()) -> list[dict[str, str]]:
         """Allocation rows (-X) of every job the cluster ran, as dicts."""
         out = self.run(
-            "sacct", "-X", "-a", "--parsable2", "--noheader", "--starttime", "2000-01-01",
-            "--format=" + ",".join(fields), *extra,
+            "sacct",
+            "-X",
+            "-a",
+            "--parsable2",
+            "--noheader",
+            "--starttime",
+            "2000-01-01",
+            "--format=" + ",".join(fields),
+            *extra,
         )
         return [dict(zip(fields, line.split("|"))) for line in out.splitlines() if line]
 
@@ -583,8 +630,9 @@ StorageLoc=slurm_acct_db
         """Stop everything this cluster started; returns the problems met (empty: clean)."""
         problems = []
         t0 = time.monotonic()
-        if self.env is not None and any(d.name == "slurmctld" and d.proc.poll() is None
-                                         for d in self.daemons):
+        if self.env is not None and any(
+            d.name == "slurmctld" and d.proc.poll() is None for d in self.daemons
+        ):
             self.run("scancel", "--user=root", check=False, timeout=20)
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:
