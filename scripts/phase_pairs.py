@@ -19,8 +19,7 @@ with rule_log(snakemake.log[0]) as log:
         p.phase["seeds"],
         p.angle,
         p.phase["pairs"],
-        s_v=p.init["s_v"],
-        bn_eps=p.init["bn_eps"],
+        **p.init,
     )
     write_table(table, snakemake.output[0])
     log.info("%s: %d cells, %d seeds", arch, len(p.phase["cells"]), p.phase["seeds"])

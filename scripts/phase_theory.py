@@ -16,13 +16,13 @@ with rule_log(snakemake.log[0]) as log:
     s_w, s_b = grid_axis(**p.phase["s_w"]), grid_axis(**p.phase["s_b"])
     table = pd.concat(
         [
-            theory_phase(arch, s_w, s_b, p.phase["depth"], p.angle, p.init["s_v"])
+            theory_phase(arch, s_w, s_b, p.phase["depth"], p.angle, **p.init)
             for arch in p.architectures
         ],
         ignore_index=True,
     )
     write_table(table, snakemake.output.cells)
-    write_table(clock_table(p.phase["depth"], p.angle, p.init["s_v"]), snakemake.output.clock)
+    write_table(clock_table(p.phase["depth"], p.angle, **p.init), snakemake.output.clock)
     log.info(
         "%d cells to depth %d: %s",
         len(table),

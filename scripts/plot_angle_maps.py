@@ -13,8 +13,6 @@ with rule_log(snakemake.log[0]):
     plotting.style()
     figure = plotting.angle_maps_figure(
         read_tables(snakemake.input.pairs),
-        snakemake.params.init["s_w"],
-        snakemake.params.init["s_v"],
-        snakemake.params.init["s_b"],
+        **snakemake.params.init,
     )
     plotting.save(figure, snakemake.output.pdf, snakemake.output.png, snakemake.params.dpi)

@@ -17,6 +17,6 @@ with rule_log(snakemake.log[0]):
         read_tables(inputs.pairs),
         read_tables([inputs.clock]),
         p.angle,
-        p.init["s_v"],
+        **p.init,
     )
     plotting.save(figure, snakemake.output.pdf, snakemake.output.png, p.dpi)

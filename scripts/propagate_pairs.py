@@ -20,10 +20,7 @@ with rule_log(snakemake.log[0]) as log:
             seed,
             p.angles,
             p.pairs_per_angle,
-            s_w=p.init["s_w"],
-            s_v=p.init["s_v"],
-            s_b=p.init["s_b"],
-            bn_eps=p.init["bn_eps"],
+            **p.init,
             bn_centering=False,
         )
         write_table(table, path)

@@ -21,11 +21,8 @@ with rule_log(snakemake.log[0]) as log:
         data["x_eval"],
         data["y_eval"],
         p.depth,
-        p.init["s_in"],
-        p.init["s_w"],
-        p.init["s_v"],
-        p.init.get("s_b", 0.0),
-        p.bn,
+        **p.init,
+        bn=p.bn,
     )
     write_table(table, snakemake.output[0])
     log.info("%s: %d layers, variants %s", arch, p.depth + 1, sorted(set(table.variant)))

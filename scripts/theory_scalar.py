@@ -12,8 +12,6 @@ if TYPE_CHECKING:
 with rule_log(snakemake.log[0]) as log:
     p = snakemake.params
     layers = recorded_layers(p.depth, p.dense_layers, 400)
-    table = scalar_angles(
-        p.architectures, p.angles, p.depth, layers, p.init["s_w"], p.init["s_v"], p.init["s_b"]
-    )
+    table = scalar_angles(p.architectures, p.angles, p.depth, layers, **p.init)
     write_table(table, snakemake.output[0])
     log.info("scalar recursion to depth %d, %d layers recorded", p.depth, len(layers))

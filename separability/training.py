@@ -124,13 +124,10 @@ class RunConfig:
 def run_config(
     arch: str, depth: int, seed: int, lr: float, budget: Mapping, init: Mapping
 ) -> RunConfig:
-    """Build a ``RunConfig`` from the ``training`` budget and the ``init`` section of the
-    workflow config (unknown keys of either are ignored)."""
-    fields = {field.name for field in dataclasses.fields(RunConfig)}
-    chosen = {key: value for key, value in {**init, **budget}.items() if key in fields}
-    return RunConfig(
-        **{**chosen, "arch": arch, "depth": int(depth), "seed": int(seed), "lr": float(lr)}
-    )
+    """Build a ``RunConfig`` from the ``training`` budget (width, epochs, batch size,
+    optimiser, ...) and the initialisation (s_in, s_w, s_v, s_b, bn_eps) of one run; a key that
+    is not a ``RunConfig`` field is an error."""
+    return RunConfig(**budget, **init, arch=arch, depth=int(depth), seed=int(seed), lr=float(lr))
 
 
 # --------------------------------------------------------------------------------------------

@@ -68,6 +68,16 @@ wildcard_constraints:
     seed=r"\d+",
 
 
+INIT_KEYS = ("s_in", "s_w", "s_v", "s_b", "bn_eps")
+
+
+def init_params(*keys):
+    """The keys of config `init` that one rule's package call takes, as keyword arguments:
+    every script passes `**params.init`, and a change of any other init key reruns nothing
+    of that rule."""
+    return {key: config["init"][key] for key in keys or INIT_KEYS}
+
+
 def check_output_dirs():
     """Stop before any job when a file stands where an output directory belongs."""
     for name in OUTPUT_DIRS:

@@ -87,7 +87,7 @@ rule plot_angle_maps:
         ENV
     params:
         dpi=config["figures"]["dpi"],
-        init=config["init"],
+        init=init_params("s_w", "s_v", "s_b"),
     script:
         "../../scripts/plot_angle_maps.py"
 

@@ -26,7 +26,7 @@ rule phase_theory:
         architectures=ARCHITECTURES,
         phase=PHASE,
         angle=PHASE_ANGLE,
-        init=config["init"],
+        init=init_params("s_v"),
     script:
         "../../scripts/phase_theory.py"
 
@@ -47,7 +47,7 @@ rule phase_pairs:
     params:
         phase=PHASE,
         angle=PHASE_ANGLE,
-        init=config["init"],
+        init=init_params("s_v", "bn_eps"),
     script:
         "../../scripts/phase_pairs.py"
 
@@ -71,6 +71,6 @@ rule plot_phase:
     params:
         dpi=config["figures"]["dpi"],
         angle=PHASE_ANGLE,
-        init=config["init"],
+        init=init_params("s_v"),
     script:
         "../../scripts/plot_phase.py"

@@ -23,7 +23,7 @@ rule propagate_distances:
         runs=[[(config["propagation"]["width"], seed)] for seed in SEEDS],
         depth=config["propagation"]["depth"],
         layers=distance_layers(),
-        init=config["init"],
+        init=init_params(),
     script:
         "../../scripts/propagate_distances.py"
 
@@ -42,7 +42,7 @@ use rule propagate_distances as propagate_widths with:
         depth=config["propagation"]["width_depth"],
         # every layer: figure 7 and C6 average |simulation - theory| over all layers
         layers=None,
-        init=config["init"],
+        init=init_params(),
 
 
 rule propagate_pairs:
@@ -64,7 +64,7 @@ rule propagate_pairs:
         depth=config["propagation"]["angle_depth"],
         angles=config["propagation"]["pair_angles"],
         pairs_per_angle=config["propagation"]["pairs_per_angle"],
-        init=config["init"],
+        init=init_params("s_w", "s_v", "s_b", "bn_eps"),
     script:
         "../../scripts/propagate_pairs.py"
 

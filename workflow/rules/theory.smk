@@ -17,7 +17,7 @@ rule theory_gram:
         runtime=30,
     params:
         depth=max(config["propagation"]["depth"], config["propagation"]["width_depth"]),
-        init=config["init"],
+        init=init_params("s_in", "s_w", "s_v", "s_b"),
         bn=config["theory"]["bn"],
     script:
         "../../scripts/theory_gram.py"
@@ -37,7 +37,7 @@ rule theory_scalar:
         angles=config["propagation"]["pair_angles"],
         depth=config["theory"]["scalar_depth"],
         dense_layers=config["theory"]["scalar_dense_layers"],
-        init=config["init"],
+        init=init_params("s_w", "s_v", "s_b"),
     script:
         "../../scripts/theory_scalar.py"
 

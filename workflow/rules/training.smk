@@ -64,7 +64,7 @@ rule select_lr:
         depths=TRAIN_DEPTHS,
         budget=training_budget,
         selection=TRAINING["lr_selection"],
-        init=config["init"],
+        init=init_params(),
         device=TRAINING["device"],
     script:
         "../../scripts/select_lr.py"
@@ -98,7 +98,7 @@ rule train:
     params:
         seeds=TRAIN_SEEDS,
         budget=lambda wildcards: training_budget(wildcards, TRAINING["epochs"]),
-        init=config["init"],
+        init=init_params(),
         device=TRAINING["device"],
         # Epoch checkpoint of each seed's run (not an output: Snakemake would delete it); a
         # rerun after an interruption resumes every run from its checkpoint if it was written
