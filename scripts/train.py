@@ -19,17 +19,18 @@ with rule_log(snakemake.log[0]):
     p, w, out = snakemake.params, snakemake.wildcards, snakemake.output
     data = load_prepared(snakemake.input.data)
     lr = read_json(snakemake.input.lr)["lr"]
+    revision, device = git_revision(), resolve_device(p.device)
     for seed, checkpoint, run, model_path in zip(
         p.seeds, p.checkpoints, out.run, out.model, strict=True
     ):
         config = run_config(w.arch, w.depth, seed, lr, p.budget, p.init)
-        record, model = train_run(config, data, resolve_device(p.device), checkpoint=checkpoint)
+        record, model = train_run(config, data, device, checkpoint=checkpoint)
         save_model(model, config, record["status"], model_path)
         write_json(
             {
                 "dataset": w.dataset,
                 **record,
-                "git_revision": git_revision(),
+                "git_revision": revision,
                 "lr_selection": snakemake.input.lr,
             },
             run,

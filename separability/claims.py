@@ -18,7 +18,14 @@ import pandas as pd
 from scipy import stats
 
 from separability import ARCHITECTURES
-from separability.decay import RATE_NAMES, decay_windows, paper_name, rate, window_fits
+from separability.decay import (
+    FIRST_FIT_LAYER,
+    RATE_NAMES,
+    decay_windows,
+    paper_name,
+    rate,
+    window_fits,
+)
 from separability.phase import paper_region
 
 CLAIMS = {
@@ -320,7 +327,7 @@ def claim_c4(scalar: pd.DataFrame, pairs: pd.DataFrame, phase: pd.DataFrame | No
             theory_windows,
             rows.get("log_theta"),
         )
-        sim_fits = decay_fits(sim.index, sim.to_numpy(), [(10, sim_depth)])
+        sim_fits = decay_fits(sim.index, sim.to_numpy(), [(FIRST_FIT_LAYER, sim_depth)])
         expected = PAPER_LAWS[arch]
         found = [fit["paper_name"] for fit in (theory_fits[-1:] + sim_fits)]
         checks += [name == expected for name in found]

@@ -24,6 +24,7 @@ import numpy as np
 LAWS = ("exponential", "power", "reciprocal", "inverse_log")
 RECIPROCAL_BAND = 0.1  # a power law with exponent in (0.9, 1.1) is "reciprocal"
 MIN_FIT_LAYERS = 4  # layers a decay-law fit needs (two points each for the held-out halves)
+FIRST_FIT_LAYER = 10  # decay-law windows start here, past the first blocks' transient
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def _coordinate(law: str, layers: np.ndarray) -> np.ndarray:
     layers = layers.astype(float)
     if law == "exponential":
         return layers
-    return np.log(np.log(layers)) if law == "inverse_log" else np.log(layers)
+    return np.log(layers)
 
 
 def _predict(
@@ -156,7 +157,7 @@ def best_law(
 def decay_windows(depth: int) -> list[tuple[int, int]]:
     """Depth windows of the decay-law fits: [10, 1e3] and, where the depth reaches 3e3, the
     asymptotic window [1e3, depth]."""
-    windows = [(10, min(1000, depth))]
+    windows = [(FIRST_FIT_LAYER, min(1000, depth))]
     if depth >= 3000:
         windows.append((1000, depth))
     return windows

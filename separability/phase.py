@@ -16,7 +16,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from separability.decay import DecayFit, best_law, decay_windows, paper_name, rate
+from separability.decay import (
+    FIRST_FIT_LAYER,
+    MIN_FIT_LAYERS,
+    DecayFit,
+    best_law,
+    decay_windows,
+    paper_name,
+    rate,
+)
 from separability.theory import check_architecture, log_angle_trajectory
 
 # float32 features resolve angles to about 1e-7; simulated angles are fitted only above this
@@ -89,13 +97,13 @@ def theory_phase(
 
 def simulated_phase(pairs: pd.DataFrame, depth: int | None = None) -> pd.DataFrame:
     """Decay law of simulated pairs per (arch, s_w, s_b) cell: the seed mean of theta_l over
-    [10, depth], keeping only layers whose mean angle is above SIMULATION_FLOOR; a cell with
-    fewer than 4 such layers gets law "unresolved"."""
+    [FIRST_FIT_LAYER, depth], keeping only layers whose mean angle is above SIMULATION_FLOOR; a
+    cell with fewer than MIN_FIT_LAYERS such layers gets law "unresolved"."""
     rows = []
     for (arch, s_w, s_b), cell in pairs.groupby(["arch", "s_w", "s_b"]):
         last = int(cell.layer.max()) if depth is None else depth
         theta = cell.groupby("layer").theta.mean()
-        keep = (theta.index >= 10) & (theta.index <= last) & (theta > SIMULATION_FLOOR)
+        keep = (theta.index >= FIRST_FIT_LAYER) & (theta.index <= last) & (theta > SIMULATION_FLOOR)
         base = {
             "arch": arch,
             "s_w": s_w,
@@ -103,14 +111,14 @@ def simulated_phase(pairs: pd.DataFrame, depth: int | None = None) -> pd.DataFra
             "seeds": int(cell.seed.nunique()),
             "width": int(cell.width.iloc[0]),
         }
-        if keep.sum() < 4:
+        if keep.sum() < MIN_FIT_LAYERS:
             rows.append(
                 {
                     **base,
                     "law": "unresolved",
                     "paper_name": "unresolved",
                     "rate": float("nan"),
-                    "first": 10,
+                    "first": FIRST_FIT_LAYER,
                     "last": last,
                     "heldout_rms": float("nan"),
                 }

@@ -17,7 +17,7 @@ import seaborn as sns
 
 from separability import ARCHITECTURES
 from separability.claims import bn_variant, width_errors
-from separability.decay import RATE_NAMES, decay_windows, paper_name, rate, window_fits
+from separability.decay import LAWS, RATE_NAMES, decay_windows, paper_name, rate, window_fits
 from separability.phase import simulated_phase, theory_at_cells
 from separability.theory import angle_trajectory, cosine_trajectory
 
@@ -86,16 +86,17 @@ def layer_axis(ax: plt.Axes, depth: int) -> None:
 # theory_variant): the main curves dashed; the large-batch approximation of BN marked with
 # crosses (a secondary curve, or the main one when config theory.bn is large_batch);
 # variance-only BN dotted.
+LARGE_BATCH_MARKS = {"marker": "x", "markevery": 0.08, "markersize": 4}
 VARIANT_STYLES = {
     "-": ({}, "theory (N → ∞)"),
     "centred": ({}, "theory (N → ∞)"),
     "centred_large_batch": (
-        {"linestyle": "-.", "marker": "x", "markevery": 0.08, "markersize": 4},
+        {"linestyle": "-.", **LARGE_BATCH_MARKS},
         "theory, large-batch BN approximation",
     ),
     "variance_only": ({"linestyle": ":"}, "theory, variance-only BN"),
     "variance_only_large_batch": (
-        {"linestyle": ":", "marker": "x", "markevery": 0.08, "markersize": 4},
+        {"linestyle": ":", **LARGE_BATCH_MARKS},
         "theory, variance-only BN, large-batch approximation",
     ),
 }
@@ -205,6 +206,7 @@ def angle_decay_figure(pairs: pd.DataFrame, scalar: pd.DataFrame) -> plt.Figure:
     the inverse-log line where that law wins."""
     angle0 = float(scalar.angle0.max())
     architectures = [a for a in ARCHITECTURES if a in set(scalar.arch)]
+    fitted = {arch: theory_fits(scalar, arch, angle0) for arch in architectures}
     figure, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     for ax, scale in zip(axes, ("log", "linear")):
         for arch in architectures:
@@ -215,7 +217,7 @@ def angle_decay_figure(pairs: pd.DataFrame, scalar: pd.DataFrame) -> plt.Figure:
                 (pairs.arch == arch) & np.isclose(pairs.angle0, angle0) & (pairs.layer >= 1)
             ]
             seed_band(ax, sim, "layer", "theta", COLORS[arch], LABELS[arch], log=True, linewidth=2)
-            for winner, fits in theory_fits(scalar, arch, angle0):
+            for winner, fits in fitted[arch]:
                 for fit in fits:
                     # the inverse-log law only where it wins: elsewhere its pole at
                     # log l = -l0 sends the line off the axes
@@ -240,7 +242,7 @@ def angle_decay_figure(pairs: pd.DataFrame, scalar: pd.DataFrame) -> plt.Figure:
     axes[1].set_xlim(0, int(pairs.layer.max()))
     notes = []
     for arch in architectures:
-        for winner, _ in theory_fits(scalar, arch, angle0):
+        for winner, _ in fitted[arch]:
             notes.append(
                 f"{LABELS[arch]}, l ∈ [{winner.first}, {winner.last}]: "
                 f"{paper_name(winner.law)} ({RATE_NAMES[winner.law]} "
@@ -248,9 +250,21 @@ def angle_decay_figure(pairs: pd.DataFrame, scalar: pd.DataFrame) -> plt.Figure:
             )
     extra = [
         plt.Line2D([], [], color="0.3", label="theory (N → ∞)", **THEORY_STYLE),
-        plt.Line2D([], [], color="0.2", linestyle="-.", linewidth=0.8, label="fitted exponential"),
         plt.Line2D(
-            [], [], color="0.2", linestyle=(0, (1, 1)), linewidth=0.8, label="fitted power law"
+            [],
+            [],
+            color="0.2",
+            linestyle=FIT_STYLES["exponential"],
+            linewidth=0.8,
+            label="fitted exponential",
+        ),
+        plt.Line2D(
+            [],
+            [],
+            color="0.2",
+            linestyle=FIT_STYLES["power"],
+            linewidth=0.8,
+            label="fitted power law",
         ),
         plt.Line2D(
             [],
@@ -334,7 +348,7 @@ def angle_maps_figure(pairs: pd.DataFrame, s_w: float, s_v: float, s_b: float = 
     return figure
 
 
-LAW_ORDER = ("exponential", "power", "reciprocal", "inverse_log")
+LAW_ORDER = LAWS
 LAW_COLORS = dict(zip(LAW_ORDER, [sns.color_palette("colorblind", 10)[i] for i in (3, 8, 9, 4)]))
 LAW_LETTERS = {
     "exponential": "E",

@@ -29,11 +29,10 @@ def propagate(
     divided by scale_l, which is the same model on the rescaled features."""
     h, log_scale = h0, 0.0
     rescale = model.arch != "resnet_bn"
-    biased = model.scales["s_b"] > 0
     with torch.no_grad():
         yield 0, h, log_scale
         for layer, block in enumerate(model.blocks, start=1):
-            h = block(h, math.exp(-0.5 * log_scale)) if biased and rescale else block(h)
+            h = block(h, math.exp(-0.5 * log_scale))
             if rescale:  # any positive scalar will do: its log is carried exactly
                 mean_square = float(h.square().mean())
                 h.mul_(1.0 / math.sqrt(mean_square))

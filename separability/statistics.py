@@ -45,7 +45,7 @@ class ClassPairs(NamedTuple):
 def gram(features) -> np.ndarray:
     """Per-unit Gram matrix G = H H^T / N of features H (n x N: a torch tensor, on any device,
     or an array), in float64 (numpy's H @ H.T uses the symmetric rank-k product)."""
-    h = _as_float64(features)
+    h = as_float64(features)
     return h @ h.T / h.shape[1]
 
 
@@ -140,8 +140,8 @@ def ncm_accuracy(
     """Nearest-class-mean accuracy: the share of held-out features whose nearest class mean
     (Euclidean; means of the training features of each class) is that of their own class.
     Scale-free; NaN when the training features are all zero (no mean to compare with)."""
-    train = _as_float64(train_features)
-    heldout = _as_float64(heldout_features)
+    train = as_float64(train_features)
+    heldout = as_float64(heldout_features)
     classes = np.unique(train_labels)
     means = np.stack([train[train_labels == c].mean(axis=0) for c in classes])
     if not np.any(means):
@@ -152,7 +152,7 @@ def ncm_accuracy(
     return float(np.mean(predicted == np.asarray(heldout_labels)))
 
 
-def _as_float64(features) -> np.ndarray:
+def as_float64(features) -> np.ndarray:
     """Features (a torch tensor on any device, or an array) as a float64 array."""
     if hasattr(features, "detach"):
         features = features.detach().cpu().double().numpy()

@@ -350,7 +350,6 @@ def _log_half_deficits(
             r = s_b / q
         delta *= -mix
         log_g += np.log1p(delta)
-    return out
 
 
 def _trajectory_layers(depth: int, layers) -> np.ndarray:

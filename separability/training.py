@@ -51,6 +51,7 @@ from separability.io import code_fingerprint, data_fingerprint, load_checkpoint,
 from separability.models import SeparabilityNet
 from separability.statistics import (
     STATISTICS,
+    as_float64,
     class_pair_masks,
     gram,
     layer_statistics,
@@ -70,6 +71,14 @@ SUBSETS = {"train": "eval", "heldout": "heldout"}
 LAYER_COLUMNS = (*STATISTICS, "ncm_accuracy")
 # The last-layer separability measures of runs.tsv, per subset.
 MEASURES = {"train": ("ratio", "fisher"), "heldout": ("ratio", "fisher", "ncm_accuracy")}
+# Their columns, named ``ratio_trained`` (training subset), ``heldout_ratio_trained``, ...:
+# column -> (subset, phase, measure).
+LAST_LAYER = {
+    f"{'heldout_' if subset == 'heldout' else ''}{measure}_{phase}": (subset, phase, measure)
+    for subset, measures in MEASURES.items()
+    for phase in PHASES
+    for measure in measures
+}
 EVAL_CHUNK = 2048
 
 
@@ -280,6 +289,8 @@ def subset_statistics(
     rows = {subset: [] for subset in SUBSETS}
     with torch.no_grad():  # strict: both streams run to their end inside this context
         for (layer, train), (_, heldout) in zip(*streams, strict=True):
+            # one float64 copy of each subset's features serves the Gram and the NCM accuracy
+            train, heldout = as_float64(train), as_float64(heldout)
             for subset, h in (("train", train), ("heldout", heldout)):
                 rows[subset].append({"layer": layer, **layer_statistics(gram(h), masks[subset])})
             rows["train"][-1]["ncm_accuracy"] = math.nan
@@ -308,14 +319,10 @@ def collapsed(statistics: Mapping[str, list[dict]]) -> bool:
 
 def last_layer(statistics: Mapping[str, Mapping[str, list[dict]]]) -> dict[str, float]:
     """The separability measures of the last hidden layer per subset and phase, named as the
-    columns of runs.tsv: ``ratio_trained`` (training subset), ``heldout_ratio_trained``, ..."""
+    columns of runs.tsv (``LAST_LAYER``)."""
     return {
-        f"{'heldout_' if subset == 'heldout' else ''}{measure}_{phase}": statistics[phase][subset][
-            -1
-        ][measure]
-        for subset, measures in MEASURES.items()
-        for phase in PHASES
-        for measure in measures
+        column: statistics[phase][subset][-1][measure]
+        for column, (subset, phase, measure) in LAST_LAYER.items()
     }
 
 
@@ -349,6 +356,7 @@ def fit(
     progress: bool = True,
     on_epoch_end: Callable[[int], None] | None = None,
     description: str = "",
+    data_sha256: str | None = None,
 ) -> FitResult:
     """Train the classifier of ``config`` on ``data['x_train'], data['y_train']``.
 
@@ -358,7 +366,7 @@ def fit(
     run's identity (config, fingerprints of ``data`` and of the training code), and a
     checkpoint found there at the start is resumed from only if its identity is this run's;
     ``on_epoch_end(epoch)`` (1-based, after the checkpoint) lets tests simulate an
-    interruption.
+    interruption. ``data_sha256``: the caller's ``data_fingerprint(data)``, if it has one.
     """
     deterministic()
     splits = ["train", "val"] + (["test"] if "x_test" in data else [])
@@ -372,7 +380,7 @@ def fit(
         if checkpoint is None
         else {
             "config": config.as_dict(),
-            "data": data_fingerprint(data),
+            "data": data_sha256 or data_fingerprint(data),
             "code": code_fingerprint(),
         }
     )
@@ -507,7 +515,8 @@ def train_run(
     description = f"{config.arch} L={config.depth} seed={config.seed} lr={config.lr:g}"
     initial = build_model(config, data["x_train"].shape[1], class_count(data))
     statistics = {"init": subset_statistics(initial.to(device), data, batch_statistics=True)}
-    result = fit(config, data, device, checkpoint, progress, on_epoch_end, description)
+    fingerprint = data_fingerprint(data)
+    result = fit(config, data, device, checkpoint, progress, on_epoch_end, description, fingerprint)
     status, reason = result.status, None
     final = {}
     if status == "ok":
@@ -551,7 +560,7 @@ def train_run(
         "last_layer": last_layer(statistics),
         "statistics": statistics,
         "subset_sizes": {subset: int(len(data[f"y_{key}"])) for subset, key in SUBSETS.items()},
-        "data_sha256": data_fingerprint(data),
+        "data_sha256": fingerprint,
         "resumed_from_epoch": result.resumed_from,
         "training_time_s": result.elapsed_s,
         "wall_time_s": time.perf_counter() - began + result.previous_s,
@@ -669,12 +678,7 @@ def select_learning_rate(
 # --------------------------------------------------------------------------------------------
 # tidy tables
 
-LAST_LAYER_COLUMNS = tuple(
-    f"{'heldout_' if subset == 'heldout' else ''}{measure}_{phase}"
-    for subset, measures in MEASURES.items()
-    for phase in PHASES
-    for measure in measures
-)
+LAST_LAYER_COLUMNS = tuple(LAST_LAYER)
 RUN_COLUMNS = (
     "dataset",
     "arch",
