@@ -23,8 +23,7 @@ with rule_log(snakemake.log[0]) as log:
         claims.robustness(others, tables["width"], tables["theory"], p.second_width, p.depths),
     )
     training = {
-        label: claims.read_result(path, "runs")
-        for label, path in zip(p.training_settings, inputs.robust_runs)
+        label: claims.read_result(path, "runs") for label, path in p.training_settings.items()
     }
     claims.add_robustness(result, claims.training_robustness(training, p.resamples, p.seed))
     with open(snakemake.output.json, "w") as handle:

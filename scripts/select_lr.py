@@ -17,6 +17,7 @@ with rule_log(snakemake.log[0]):
     p, w = snakemake.params, snakemake.wildcards
     data = load_prepared(snakemake.input[0])
     selection = p.selection
+    device, revision = resolve_device(p.device), git_revision()
     for depth, path in zip(p.depths, snakemake.output, strict=True):
         base = run_config(
             w.arch,
@@ -32,6 +33,6 @@ with rule_log(snakemake.log[0]):
             selection["epochs"],
             selection["seed"],
             data,
-            resolve_device(p.device),
+            device,
         )
-        write_json({"dataset": w.dataset, **result, "git_revision": git_revision()}, path)
+        write_json({"dataset": w.dataset, **result, "git_revision": revision}, path)

@@ -35,8 +35,14 @@ def committed_copy(target: Path) -> Path:
         if source.is_file():  # a tracked file deleted in the working tree is not copied
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
-    git("init", "-q", cwd=target)
-    git("add", "-A", cwd=target)
+    commit_all(target, "copy of the checkout")
+    return target
+
+
+def commit_all(directory: Path, message: str) -> None:
+    """Make ``directory`` a git repository whose one commit holds every file in it."""
+    git("init", "-q", cwd=directory)
+    git("add", "-A", cwd=directory)
     git(
         "-c",
         "user.name=test",
@@ -44,10 +50,9 @@ def committed_copy(target: Path) -> Path:
         "user.email=test@example.invalid",
         "commit",
         "-qm",
-        "copy of the checkout",
-        cwd=target,
+        message,
+        cwd=directory,
     )
-    return target
 
 
 def run_snakemake(workdir: Path, *args: str, timeout: int = 1800) -> subprocess.CompletedProcess:

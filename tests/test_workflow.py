@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SMOKE_CONFIG, git
+from conftest import SMOKE_CONFIG, commit_all, git
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "tests" / "config.smoke.yaml"
@@ -271,18 +271,7 @@ def test_checkout_state_names_the_revision_and_uncommitted_changes(tmp_path):
     assert checkout_state(tmp_path) == "unknown (not a git checkout)"
     for name in ("README.md", "config.yaml"):
         (tmp_path / name).write_text("committed\n")
-    git("init", "-q", cwd=tmp_path)
-    git("add", "-A", cwd=tmp_path)
-    git(
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@example.invalid",
-        "commit",
-        "-qm",
-        "c",
-        cwd=tmp_path,
-    )
+    commit_all(tmp_path, "c")
     revision = git("rev-parse", "--short=12", "HEAD", cwd=tmp_path).strip()
     (tmp_path / "README.md").write_text("the table being written\n")  # not counted
     (tmp_path / "new_untracked.txt").write_text("not counted\n")

@@ -25,7 +25,7 @@ rule claims:
         seed=CLAIMS["seed"],
         robustness=lambda wildcards: robustness_tables(wildcards.dataset),
         second_width=CLAIMS["second_width"],
-        training_settings=lambda wildcards: list(training_settings(wildcards.dataset)),
+        training_settings=lambda wildcards: training_settings(wildcards.dataset),
     script:
         "../../scripts/claims.py"
 

@@ -114,6 +114,24 @@ def config_errors():
     naming the keys; machine-independent, so checked on every start (dry runs included).
     """
     errors = []
+    propagation, claims = config["propagation"], config["claims"]
+    widths, width_seeds = propagation["widths"], propagation["width_seeds"]
+    if len(width_seeds) != len(widths) or min(width_seeds) < propagation["seeds"]:
+        errors.append(
+            f"propagation.width_seeds = {width_seeds} needs one entry per width of "
+            f"propagation.widths = {widths}, each at least "
+            f"propagation.seeds = {propagation['seeds']}"
+        )
+    if claims["second_width"] not in [None, *widths]:
+        errors.append(
+            f"claims.second_width = {claims['second_width']} must be null or one of "
+            f"propagation.widths = {widths}"
+        )
+    if claims["training_second_width"] == config["training"]["width"]:
+        errors.append(
+            f"claims.training_second_width = {claims['training_second_width']} equals "
+            "training.width: choose another width or null"
+        )
     depths, depth = config["claims"]["depths"], config["propagation"]["depth"]
     if min(depths) > depth:
         errors.append(
@@ -287,12 +305,6 @@ PAIR_TABLES = expand(
 
 WIDTH_SEEDS = config["propagation"]["width_seeds"]
 WIDTHS = config["propagation"]["widths"]
-if len(WIDTH_SEEDS) != len(WIDTHS) or min(WIDTH_SEEDS) < len(SEEDS):
-    raise WorkflowError(
-        f"propagation.width_seeds = {WIDTH_SEEDS} needs one entry per width of "
-        f"propagation.widths = {WIDTHS}, each at least "
-        f"propagation.seeds = {len(SEEDS)}"
-    )
 
 
 def width_runs(job):
@@ -334,11 +346,6 @@ CLAIM_TARGETS = (
     if set(ARCHITECTURES) == set(ARCHITECTURE_NAMES)
     else []
 )
-if CLAIMS["second_width"] not in [None, *config["propagation"]["widths"]]:
-    raise WorkflowError(
-        f"claims.second_width = {CLAIMS['second_width']} must be null or one of "
-        f"propagation.widths = {config['propagation']['widths']}"
-    )
 
 
 def robustness_tables(dataset):

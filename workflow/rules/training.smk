@@ -22,14 +22,6 @@ BUDGET = {
 }
 
 
-SECOND_TRAINING_WIDTH = config["claims"]["training_second_width"]
-if SECOND_TRAINING_WIDTH == TRAINING["width"]:
-    raise WorkflowError(
-        f"claims.training_second_width = {SECOND_TRAINING_WIDTH} equals training.width: "
-        "choose another width or null"
-    )
-
-
 wildcard_constraints:
     depth=r"\d+",
     training=r"training(_N\d+)?",
