@@ -1,7 +1,9 @@
 """Snakemake script of rules propagate_distances and propagate_widths: random-init propagation
-of the evaluation subset; each output table holds the per-layer statistics (at params.layers,
-every layer when None) of its (width, seed) runs in params.runs."""
+of the evaluation subset for each architecture of params.archs; each output table (one per
+architecture and seed job, architecture-major) holds the per-layer statistics (at
+params.layers, every layer when None) of its (width, seed) runs in params.runs."""
 
+import itertools
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -15,12 +17,13 @@ if TYPE_CHECKING:
 
 with rule_log(snakemake.log[0]) as log:
     set_threads(snakemake.threads)
-    p, w = snakemake.params, snakemake.wildcards
+    p = snakemake.params
     data = load_prepared(snakemake.input[0])
-    for path, runs in zip(snakemake.output, p.runs, strict=True):
+    jobs = itertools.product(p.archs, p.runs)
+    for path, (arch, runs) in zip(snakemake.output, jobs, strict=True):
         tables = [
             data_statistics(
-                w.arch,
+                arch,
                 data["x_eval"],
                 data["y_eval"],
                 width,
@@ -32,4 +35,4 @@ with rule_log(snakemake.log[0]) as log:
             for width, seed in runs
         ]
         write_table(pd.concat(tables, ignore_index=True), path)
-        log.info("%s: %d (width, seed) runs of %d blocks -> %s", w.arch, len(runs), p.depth, path)
+        log.info("%s: %d (width, seed) runs of %d blocks -> %s", arch, len(runs), p.depth, path)

@@ -1,6 +1,7 @@
 """Snakemake script of rule propagate_pairs: controlled input pairs through random blocks, one
-output table per seed of params.seeds."""
+output table per architecture of params.archs and seed of params.seeds (architecture-major)."""
 
+import itertools
 from typing import TYPE_CHECKING
 
 from separability.propagation import pair_statistics
@@ -11,10 +12,11 @@ if TYPE_CHECKING:
 
 with rule_log(snakemake.log[0]) as log:
     set_threads(snakemake.threads)
-    p, w = snakemake.params, snakemake.wildcards
-    for path, seed in zip(snakemake.output, p.seeds, strict=True):
+    p = snakemake.params
+    runs = itertools.product(p.archs, p.seeds)
+    for path, (arch, seed) in zip(snakemake.output, runs, strict=True):
         table = pair_statistics(
-            w.arch,
+            arch,
             p.width,
             p.depth,
             seed,
@@ -24,4 +26,4 @@ with rule_log(snakemake.log[0]) as log:
             bn_centering=False,
         )
         write_table(table, path)
-        log.info("%s seed %d: %d layers", w.arch, seed, p.depth + 1)
+        log.info("%s seed %d: %d layers", arch, seed, p.depth + 1)

@@ -1,5 +1,6 @@
-"""Snakemake script of rule theory_gram: infinite-width Gram recursion on the evaluation subset
-(for resnet_bn every variant of separability.theory.table_variants)."""
+"""Snakemake script of rules theory_gram and theory_gram_variance_only: infinite-width Gram
+recursion on the evaluation subset, one table of separability.theory.table_variants (for
+resnet_bn centred BN and its large-batch form, or variance-only BN)."""
 
 from typing import TYPE_CHECKING
 
@@ -14,15 +15,16 @@ if TYPE_CHECKING:
 
 with rule_log(snakemake.log[0]) as log:
     threadpool_limits(snakemake.threads)  # numpy's BLAS: one job, its cores
-    p, arch = snakemake.params, snakemake.wildcards.arch
+    p = snakemake.params
     data = load_prepared(snakemake.input[0])
     table = gram_table(
-        arch,
+        p.arch,
         data["x_eval"],
         data["y_eval"],
         p.depth,
         **p.init,
         bn=p.bn,
+        centering=p.centering,
     )
     write_table(table, snakemake.output[0])
-    log.info("%s: %d layers, variants %s", arch, p.depth + 1, sorted(set(table.variant)))
+    log.info("%s: %d layers, variants %s", p.arch, p.depth + 1, sorted(set(table.variant)))

@@ -5,9 +5,11 @@ core)."""
 
 from __future__ import annotations
 
+import re
 import time
 import timeit
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,7 @@ from separability import theory
 from separability.models import SeparabilityNet
 from separability.propagation import propagate
 from separability.statistics import class_pair_masks, gram, layer_statistics
+from separability.workflow import CPU_LINE
 
 
 def propagation_throughput(
@@ -143,3 +146,31 @@ def bn_theory_timing(x, depth: int, checked_layers=(0, 1, 10, 100, 300)) -> pd.D
             }
         ]
     )
+
+
+def startup_table(log_dir: str | Path) -> pd.DataFrame:
+    """Start-up share of the jobs' CPU time, per rule, from the last line of every rule log
+    under ``log_dir`` (``workflow.CPU_LINE``; the rule is a log's first directory, or its
+    name): jobs, summed CPU seconds, summed start-up CPU seconds (interpreter, Snakemake's
+    script preamble, imports: everything before the first line of work) and their ratio, with
+    a last row ``all``. Logs without the line (shell rules, failed jobs) are skipped."""
+    pattern = re.compile(re.escape(CPU_LINE).replace("%\\.3f", r"([0-9.]+)"))
+    rows = []
+    for path in sorted(Path(log_dir).rglob("*.log")):
+        found = pattern.findall(path.read_text(errors="replace"))
+        if found:
+            parts = path.relative_to(log_dir).parts
+            rule = parts[0] if len(parts) > 1 else path.stem
+            rows.append(
+                {"rule": rule, "cpu_s": float(found[-1][0]), "startup_s": float(found[-1][1])}
+            )
+    if not rows:
+        raise ValueError(f"no rule log under {log_dir} ends with its CPU time")
+    table = (
+        pd.DataFrame(rows)
+        .groupby("rule")
+        .agg(jobs=("cpu_s", "size"), cpu_s=("cpu_s", "sum"), startup_s=("startup_s", "sum"))
+    )
+    table.loc["all"] = table.sum()
+    table["startup_share"] = table.startup_s / table.cpu_s
+    return table.reset_index()

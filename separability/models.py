@@ -157,3 +157,84 @@ class SeparabilityNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits of the head on h_L."""
         return self.head(self.hidden(x))
+
+
+def stacked_linear(layers: list[nn.Linear], h: torch.Tensor) -> torch.Tensor:
+    """The S linear layers applied to their own batches h (S x B x in) at once: one batched
+    product of the stacked weights (differentiable with respect to each layer's own
+    parameters)."""
+    weight = torch.stack([layer.weight for layer in layers]).transpose(1, 2)
+    bias = torch.stack([layer.bias for layer in layers]).unsqueeze(1)
+    return torch.baddbmm(bias, h, weight)
+
+
+class Ensemble(nn.Module):
+    """S classifiers (``SeparabilityNet`` with a head) of one architecture, depth and width,
+    run in one pass: member k maps its own batch x[k] exactly as ``member(x[k])`` would, but
+    each layer costs one batched product for all members instead of S small ones, which is what
+    makes several seeds (or learning rates) of a small network cheap to train together on a
+    CPU. Each member keeps its own parameters (an optimiser can give each its own learning
+    rate); BN normalises every unit of every member over that member's batch, with running
+    statistics held here, stacked, and copied back into the members by ``sync``."""
+
+    def __init__(self, members: list[SeparabilityNet]):
+        super().__init__()
+        first = members[0]
+        if first.head is None or any(
+            (m.arch, m.width, m.depth, m.head is None)
+            != (first.arch, first.width, first.depth, False)
+            for m in members
+        ):
+            raise ValueError("an ensemble needs classifiers of one architecture, depth and width")
+        self.members = nn.ModuleList(members)
+        self.norms = [
+            [m.blocks[layer].norm for m in members] if first.arch == "resnet_bn" else None
+            for layer in range(first.depth)
+        ]
+        for layer, norms in enumerate(self.norms):
+            if norms is not None:
+                for name in ("running_mean", "running_var"):
+                    stacked = torch.cat([getattr(norm, name) for norm in norms])
+                    self.register_buffer(f"{name}_{layer}", stacked)
+
+    def sync(self) -> None:
+        """Copy the stacked BN running statistics into the members' BN buffers."""
+        with torch.no_grad():
+            for layer, norms in enumerate(self.norms):
+                for name in ("running_mean", "running_var") if norms else ():
+                    stacked = getattr(self, f"{name}_{layer}").chunk(len(norms))
+                    for norm, value in zip(norms, stacked, strict=True):
+                        getattr(norm, name).copy_(value)
+
+    def batch_norm(self, layer: int, u: torch.Tensor) -> torch.Tensor:
+        """BN of block ``layer`` for every member at once: the S x B x N pre-activations as
+        one B x (S N) batch, each member's units their own channels."""
+        norms, (size, batch, width) = self.norms[layer], u.shape
+        flat = u.transpose(0, 1).reshape(batch, size * width)
+        out = nn.functional.batch_norm(
+            flat,
+            getattr(self, f"running_mean_{layer}"),
+            getattr(self, f"running_var_{layer}"),
+            torch.cat([norm.weight for norm in norms]),
+            torch.cat([norm.bias for norm in norms]),
+            self.training,
+            norms[0].momentum,
+            norms[0].eps,
+        )
+        return out.reshape(batch, size, width).transpose(0, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits (S x B x K) of each member on its own batch x[k] (x: S x B x D)."""
+        members = list(self.members)
+        h = stacked_linear([m.input for m in members], x)
+        for layer in range(members[0].depth):
+            blocks = [m.blocks[layer] for m in members]
+            u = stacked_linear([block.w for block in blocks], h)
+            branch = torch.relu(u if self.norms[layer] is None else self.batch_norm(layer, u))
+            if blocks[0].v is None:
+                h = branch
+                continue
+            h = h + stacked_linear([block.v for block in blocks], branch)
+            if blocks[0].out_scale != 1.0:
+                h = h / blocks[0].out_scale
+        return stacked_linear([m.head for m in members], h)

@@ -50,10 +50,10 @@ def theory_bytes(n: int) -> int:
     return FLOAT64 * THEORY_GRAM_COPIES * n * n
 
 
-def training_bytes(n_train: int, in_dim: int, width: int, depth: int) -> int:
-    """A training run: the network with its gradients and optimiser moments, and the training
-    split (float32)."""
-    return TRAINING_COPIES * network_bytes(in_dim, width, depth) + FLOAT32 * n_train * in_dim
+def training_bytes(n_train: int, in_dim: int, width: int, depth: int, runs: int = 1) -> int:
+    """``runs`` training runs trained together (training.fit): each network with its gradients
+    and optimiser moments, and the training split (float32)."""
+    return runs * TRAINING_COPIES * network_bytes(in_dim, width, depth) + FLOAT32 * n_train * in_dim
 
 
 def machine_memory_bytes() -> int:

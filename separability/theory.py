@@ -462,15 +462,18 @@ def gram_statistics(
     return pd.DataFrame(rows).assign(arch=arch, variant=theory_variant(arch, bn_centering, bn))
 
 
-def table_variants(arch: str, bn: str = "exact") -> list[tuple[bool, str]]:
-    """The (bn_centering, bn form) variants of the theory table of ``arch``: one for mlp and
-    resnet; for resnet_bn centred and variance-only BN in the form ``bn``, and with the exact
-    form also the centred large-batch approximation (cheap: one ReLU map per block), drawn as
-    a marked secondary curve."""
+def table_variants(arch: str, bn: str = "exact", centering: bool = True) -> list[tuple[bool, str]]:
+    """The (bn_centering, bn form) variants of one theory table of ``arch``: one for mlp and
+    resnet; for resnet_bn with ``centering`` centred BN in the form ``bn`` and, with the exact
+    form, also the centred large-batch approximation (cheap: one ReLU map per block), drawn as
+    a marked secondary curve; without ``centering`` variance-only BN in the form ``bn`` (a
+    table of its own: only the figures draw it)."""
     if check_architecture(arch) != "resnet_bn":
         return [(True, check_bn_form(bn))]
+    if not centering:
+        return [(False, check_bn_form(bn))]
     extra = [(True, "large_batch")] if check_bn_form(bn) == "exact" else []
-    return [(True, bn), (False, bn), *extra]
+    return [(True, bn), *extra]
 
 
 def gram_table(
@@ -483,14 +486,15 @@ def gram_table(
     s_v: float = 2.0,
     s_b: float = 0.0,
     bn: str = "exact",
+    centering: bool = True,
     progress: bool = True,
 ) -> pd.DataFrame:
-    """``gram_statistics`` of every variant of ``table_variants``, stacked: the theory table
-    of one architecture (rows told apart by ``variant``)."""
+    """``gram_statistics`` of every variant of ``table_variants(arch, bn, centering)``,
+    stacked: one theory table of one architecture (rows told apart by ``variant``)."""
     return pd.concat(
         [
-            gram_statistics(arch, x, labels, depth, s_in, s_w, s_v, s_b, centering, form, progress)
-            for centering, form in table_variants(arch, bn)
+            gram_statistics(arch, x, labels, depth, s_in, s_w, s_v, s_b, centred, form, progress)
+            for centred, form in table_variants(arch, bn, centering)
         ],
         ignore_index=True,
     )

@@ -48,7 +48,7 @@ from tqdm import tqdm
 
 from separability import ARCHITECTURES
 from separability.io import code_fingerprint, data_fingerprint, load_checkpoint, save_checkpoint
-from separability.models import SeparabilityNet
+from separability.models import Ensemble, SeparabilityNet
 from separability.statistics import (
     STATISTICS,
     as_float64,
@@ -188,16 +188,27 @@ def build_model(config: RunConfig, in_dim: int, n_classes: int) -> SeparabilityN
     return model.initialise(config.seed)
 
 
-def make_optimizer(config: RunConfig, model: nn.Module) -> torch.optim.Optimizer:
-    """SGD (with ``momentum``) or Adam over all parameters, with ``weight_decay``."""
+def make_optimizer(
+    configs: Sequence[RunConfig], models: Sequence[nn.Module]
+) -> torch.optim.Optimizer:
+    """SGD (with ``momentum``) or Adam with ``weight_decay`` over the parameters of every model,
+    one parameter group per model with the learning rate of its config; PyTorch's fused
+    implementation (one pass over the parameters per step: on a CPU about twice as fast as
+    the per-tensor loop, which is memory-bound for these small networks)."""
+    config = configs[0]
+    groups = [
+        {"params": list(model.parameters()), "lr": c.lr}
+        for c, model in zip(configs, models, strict=True)
+    ]
     if config.optimizer == "sgd":
         return torch.optim.SGD(
-            model.parameters(),
+            groups,
             lr=config.lr,
             momentum=config.momentum,
             weight_decay=config.weight_decay,
+            fused=True,
         )
-    return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.Adam(groups, lr=config.lr, weight_decay=config.weight_decay, fused=True)
 
 
 def epoch_lr(config: RunConfig, epoch: int) -> float:
@@ -236,19 +247,31 @@ def class_count(data: Mapping[str, np.ndarray]) -> int:
     )
 
 
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy with BN in inference mode (the model's mode is kept)."""
-    was_training = model.training
-    model.eval()
-    loss, correct = 0.0, 0
+def evaluate(ensemble: Ensemble, x: torch.Tensor, y: torch.Tensor) -> tuple[list, list]:
+    """Mean cross-entropy and accuracy of each member of ``ensemble`` on the inputs x and
+    labels y, with BN in inference mode (the ensemble's mode is kept)."""
+    was_training = ensemble.training
+    ensemble.eval()
+    size = len(ensemble.members)
+    loss = torch.zeros(size, dtype=torch.float64, device=x.device)
+    correct = torch.zeros(size, dtype=torch.int64, device=x.device)
     with torch.no_grad():
         for start in range(0, len(x), EVAL_CHUNK):
-            logits = model(x[start : start + EVAL_CHUNK])
-            target = y[start : start + EVAL_CHUNK]
-            loss += float(nn.functional.cross_entropy(logits, target, reduction="sum"))
-            correct += int((logits.argmax(dim=1) == target).sum())
-    model.train(was_training)
-    return loss / len(x), correct / len(x)
+            chunk = x[start : start + EVAL_CHUNK]
+            logits = ensemble(chunk.expand(size, *chunk.shape))
+            target = y[start : start + EVAL_CHUNK].expand(size, -1)
+            loss += member_losses(logits, target, "sum").double()
+            correct += (logits.argmax(dim=2) == target).sum(dim=1)
+    ensemble.train(was_training)
+    return (loss / len(x)).tolist(), (correct / len(x)).tolist()
+
+
+def member_losses(logits: torch.Tensor, target: torch.Tensor, reduction: str = "mean"):
+    """Cross-entropy of each member (logits S x B x K, labels S x B), mean or sum over its
+    batch."""
+    losses = nn.functional.cross_entropy(logits.flatten(0, 1), target.flatten(), reduction="none")
+    losses = losses.view(target.shape)
+    return losses.mean(dim=1) if reduction == "mean" else losses.sum(dim=1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -332,11 +355,11 @@ def last_layer(statistics: Mapping[str, Mapping[str, list[dict]]]) -> dict[str, 
 
 @dataclasses.dataclass
 class FitResult:
-    """Outcome of ``fit``: the model (last state; NaN parameters if diverged), one dictionary
-    per completed epoch, the status and, if diverged, the epoch and global step (1-based) of
-    the first non-finite loss; ``resumed_from`` is the epoch a checkpoint restarted from,
-    ``elapsed_s`` the training time of all sessions and ``previous_s`` that of the sessions
-    before the resume."""
+    """Outcome of one run of ``fit``: the model (last state; as before the step whose loss was
+    non-finite if diverged), one dictionary per completed epoch, the status and, if diverged,
+    the epoch and global step (1-based) of the first non-finite loss; ``resumed_from`` is the
+    epoch a checkpoint restarted from, ``elapsed_s`` the training time of all sessions and
+    ``previous_s`` that of the sessions before the resume (times of the whole ensemble)."""
 
     model: SeparabilityNet
     history: list[dict]
@@ -348,8 +371,23 @@ class FitResult:
     previous_s: float
 
 
+# RunConfig fields in which the runs trained together by ``fit`` may differ.
+PER_RUN_FIELDS = ("seed", "lr")
+
+
+def check_ensemble(configs: Sequence[RunConfig]) -> RunConfig:
+    """Return the first of ``configs`` if they differ only in ``PER_RUN_FIELDS`` (one
+    architecture, depth, width and budget), else raise ValueError."""
+    if not configs:
+        raise ValueError("no runs to train")
+    shared = [{k: v for k, v in c.as_dict().items() if k not in PER_RUN_FIELDS} for c in configs]
+    if any(fields != shared[0] for fields in shared):
+        raise ValueError(f"runs trained together may differ only in {PER_RUN_FIELDS}")
+    return configs[0]
+
+
 def fit(
-    config: RunConfig,
+    configs: Sequence[RunConfig],
     data: Mapping[str, np.ndarray],
     device: torch.device,
     checkpoint: str | Path | None = None,
@@ -357,43 +395,52 @@ def fit(
     on_epoch_end: Callable[[int], None] | None = None,
     description: str = "",
     data_sha256: str | None = None,
-) -> FitResult:
-    """Train the classifier of ``config`` on ``data['x_train'], data['y_train']``.
+) -> list[FitResult]:
+    """Train the classifiers of ``configs`` (runs differing only in seed and learning rate) on
+    ``data['x_train'], data['y_train']``, together as one ``Ensemble``: run k sees the data
+    order of its own seed and steps with its own rate; one run's divergence stops only that
+    run. Returns one ``FitResult`` per config.
 
     Evaluates at the end of every epoch, with BN in inference mode, on the validation split
     and, only if ``data`` holds one, on the test split (recorded, never used for a choice).
     With ``checkpoint``, the state after every epoch is written there (atomically) with the
-    run's identity (config, fingerprints of ``data`` and of the training code), and a
-    checkpoint found there at the start is resumed from only if its identity is this run's;
+    runs' identity (configs, fingerprints of ``data`` and of the training code), and a
+    checkpoint found there at the start is resumed from only if its identity is these runs';
     ``on_epoch_end(epoch)`` (1-based, after the checkpoint) lets tests simulate an
     interruption. ``data_sha256``: the caller's ``data_fingerprint(data)``, if it has one.
     """
     deterministic()
+    config = check_ensemble(configs)
     splits = ["train", "val"] + (["test"] if "x_test" in data else [])
     tensors = to_device(data, splits, device)
-    model = build_model(config, tensors["x_train"].shape[1], class_count(data)).to(device)
-    optimizer = make_optimizer(config, model)
-    history: list[dict] = []
+    models = [
+        build_model(c, tensors["x_train"].shape[1], class_count(data)).to(device) for c in configs
+    ]
+    optimizer = make_optimizer(configs, models)
+    histories: list[list[dict]] = [[] for _ in configs]
+    diverged: dict[int, tuple[int, int]] = {}  # run -> (epoch, step) of its non-finite loss
     start, elapsed = 0, 0.0
     identity = (
         None
         if checkpoint is None
         else {
-            "config": config.as_dict(),
+            "config": [c.as_dict() for c in configs],
             "data": data_sha256 or data_fingerprint(data),
             "code": code_fingerprint(),
         }
     )
     state = load_checkpoint(checkpoint, identity)
     if state is not None:
-        model.load_state_dict(state["model"])
+        for model, weights in zip(models, state["models"], strict=True):
+            model.load_state_dict(weights)
         optimizer.load_state_dict(state["optimizer"])
-        history, start, elapsed = list(state["history"]), int(state["epoch"]), state["elapsed_s"]
+        histories = [list(history) for history in state["histories"]]
+        diverged = {run: (epoch, step) for run, epoch, step in state["diverged"]}
+        start, elapsed = int(state["epoch"]), state["elapsed_s"]
         LOG.info("%s: resuming from the checkpoint of epoch %d", description, start)
     n_train = len(tensors["x_train"])
     batch = min(config.batch_size, n_train)
     steps_per_epoch = max(1, n_train // batch)
-    status, diverged_epoch, diverged_step = "ok", None, None
     began = time.perf_counter()
     bar = tqdm(
         range(start, config.epochs),
@@ -407,76 +454,102 @@ def fit(
         dynamic_ncols=False,
         ncols=120,
     )
-    model.train()
+    active = [run for run in range(len(configs)) if run not in diverged]
+    ensemble = Ensemble([models[run] for run in active]).train()
     for epoch in bar:
-        lr = epoch_lr(config, epoch)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        order = epoch_order(config.seed, epoch, n_train).to(device)
-        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
-        correct = torch.zeros((), dtype=torch.int64, device=device)
+        if not active:
+            break
+        for c, group in zip(configs, optimizer.param_groups, strict=True):
+            group["lr"] = epoch_lr(c, epoch)
+        orders = torch.stack([epoch_order(configs[run].seed, epoch, n_train) for run in active])
+        orders = orders.to(device)
+        loss_sum = torch.zeros(len(active), dtype=torch.float64, device=device)
+        correct = torch.zeros(len(active), dtype=torch.int64, device=device)
         for step in range(steps_per_epoch):
-            index = order[step * batch : (step + 1) * batch]
-            logits = model(tensors["x_train"][index])
-            loss = nn.functional.cross_entropy(logits, tensors["y_train"][index])
-            if not bool(torch.isfinite(loss)):
-                status = "diverged"
-                diverged_epoch, diverged_step = epoch + 1, epoch * steps_per_epoch + step + 1
-                break
+            index = orders[:, step * batch : (step + 1) * batch]
+            target = tensors["y_train"][index]
+            logits = ensemble(tensors["x_train"][index])
+            losses = member_losses(logits, target)
+            finite = torch.isfinite(losses)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            if bool(finite.any()):
+                losses[finite].sum().backward()
+            failed = [run for run, ok in zip(active, finite.tolist(), strict=True) if not ok]
+            for run in failed:  # its last state stays the one before the non-finite loss
+                diverged[run] = (epoch + 1, epoch * steps_per_epoch + step + 1)
+                for parameter in models[run].parameters():
+                    parameter.grad = None
             optimizer.step()
-            loss_sum += loss.detach().double() * len(index)
-            correct += (logits.argmax(dim=1) == tensors["y_train"][index]).sum()
-        if status == "diverged":
+            loss_sum += losses.detach().double() * batch
+            correct += (logits.argmax(dim=2) == target).sum(dim=1)
+            if failed:
+                keep = [i for i, run in enumerate(active) if run not in diverged]
+                ensemble.sync()
+                active = [active[i] for i in keep]
+                orders, loss_sum, correct = orders[keep], loss_sum[keep], correct[keep]
+                if not active:
+                    break
+                ensemble = Ensemble([models[run] for run in active]).train()
+        if not active:
             break
         seen = steps_per_epoch * batch
-        record = {
-            "epoch": epoch + 1,
-            "lr": lr,
-            "train_loss": float(loss_sum) / seen,
-            "train_accuracy": int(correct) / seen,
-        }
+        records = [
+            {
+                "epoch": epoch + 1,
+                "lr": epoch_lr(configs[run], epoch),
+                "train_loss": loss / seen,
+                "train_accuracy": hits / seen,
+            }
+            for run, loss, hits in zip(active, loss_sum.tolist(), correct.tolist(), strict=True)
+        ]
         for split in splits[1:]:
-            loss_value, accuracy = evaluate(model, tensors[f"x_{split}"], tensors[f"y_{split}"])
-            record[f"{split}_loss"], record[f"{split}_accuracy"] = loss_value, accuracy
-        history.append(record)
+            losses, accuracies = evaluate(ensemble, tensors[f"x_{split}"], tensors[f"y_{split}"])
+            for record, loss, accuracy in zip(records, losses, accuracies, strict=True):
+                record[f"{split}_loss"], record[f"{split}_accuracy"] = loss, accuracy
+        for run, record in zip(active, records, strict=True):
+            histories[run].append(record)
+            if not math.isfinite(record["val_loss"]):  # the inference-mode model has blown up
+                diverged[run] = (epoch + 1, (epoch + 1) * steps_per_epoch)
         bar.set_postfix(
-            loss=f"{record['train_loss']:.3g}",
-            acc=f"{record['train_accuracy']:.3f}",
-            val_acc=f"{record['val_accuracy']:.3f}",
+            loss=f"{np.mean([r['train_loss'] for r in records]):.3g}",
+            acc=f"{np.mean([r['train_accuracy'] for r in records]):.3f}",
+            val_acc=f"{np.mean([r['val_accuracy'] for r in records]):.3f}",
             refresh=False,
         )
-        if not math.isfinite(record["val_loss"]):  # the inference-mode model has blown up
-            status = "diverged"
-            diverged_epoch, diverged_step = epoch + 1, (epoch + 1) * steps_per_epoch
-            break
+        ensemble.sync()
+        if any(run in diverged for run in active):
+            active = [run for run in active if run not in diverged]
+            ensemble = Ensemble([models[run] for run in active]).train() if active else ensemble
         if checkpoint is not None:
             save_checkpoint(
                 checkpoint,
                 {
                     "identity": identity,
                     "epoch": epoch + 1,
-                    "model": model.state_dict(),
+                    "models": [model.state_dict() for model in models],
                     "optimizer": optimizer.state_dict(),
-                    "history": history,
+                    "histories": histories,
+                    "diverged": [[run, *where] for run, where in diverged.items()],
                     "elapsed_s": elapsed + time.perf_counter() - began,
                 },
             )
         if on_epoch_end is not None:
             on_epoch_end(epoch + 1)
     bar.close()
-    model.eval()
-    return FitResult(
-        model,
-        history,
-        status,
-        diverged_epoch,
-        diverged_step,
-        start,
-        elapsed + time.perf_counter() - began,
-        elapsed,
-    )
+    ensemble.sync()
+    total = elapsed + time.perf_counter() - began
+    return [
+        FitResult(
+            model.eval(),
+            history,
+            "diverged" if run in diverged else "ok",
+            *diverged.get(run, (None, None)),
+            start,
+            total,
+            elapsed,
+        )
+        for run, (model, history) in enumerate(zip(models, histories, strict=True))
+    ]
 
 
 def save_model(model: nn.Module, config: RunConfig, status: str, path: str | Path) -> None:
@@ -492,6 +565,108 @@ def save_model(model: nn.Module, config: RunConfig, status: str, path: str | Pat
     )
 
 
+def train_runs(
+    configs: Sequence[RunConfig],
+    data: Mapping[str, np.ndarray],
+    device: torch.device,
+    checkpoint: str | Path | None = None,
+    progress: bool = True,
+    on_epoch_end: Callable[[int], None] | None = None,
+) -> list[tuple[dict, SeparabilityNet]]:
+    """Seeded training runs with everything docs/training.md asks to record, trained together
+    by ``fit`` (runs differing only in seed and learning rate, e.g. the seeds of one
+    architecture and depth).
+
+    ``data`` is a prepared data set (``load_prepared``): train/val/test splits, the evaluation
+    subset (x_eval, y_eval) and the held-out subset (x_heldout, y_heldout). Returns the
+    JSON-ready record and the trained model of each run. A record holds the config, the
+    per-epoch history (train/val/test loss and accuracy), the status (``ok``; ``diverged`` with
+    epoch and step; ``collapsed``) and its reason, the final losses and accuracies (NaN when
+    diverged; validation and test those of the last epoch), the per-layer statistics of the
+    phases init / trained / trained_batch on both subsets, the last-layer measures
+    (``last_layer``), a fingerprint of the data, the device and the times of the training it
+    shared with ``ensemble_size`` runs.
+    """
+    began = time.perf_counter()
+    config = check_ensemble(configs)
+    description = f"{config.arch} L={config.depth} seeds {[c.seed for c in configs]}"
+    in_dim, n_classes = data["x_train"].shape[1], class_count(data)
+    initial = [
+        subset_statistics(build_model(c, in_dim, n_classes).to(device), data, True) for c in configs
+    ]
+    fingerprint = data_fingerprint(data)
+    results = fit(
+        configs, data, device, checkpoint, progress, on_epoch_end, description, fingerprint
+    )
+    trained = [run for run, result in enumerate(results) if result.status == "ok"]
+    train_split = {}
+    if trained:
+        tensors = to_device(data, ("train",), device)
+        ensemble = Ensemble([results[run].model for run in trained])
+        train_split = dict(
+            zip(trained, zip(*evaluate(ensemble, tensors["x_train"], tensors["y_train"])))
+        )
+    runs = []
+    for run, (c, result) in enumerate(zip(configs, results, strict=True)):
+        statistics = {"init": initial[run]}
+        status, reason = result.status, None
+        if status == "ok":
+            last = result.history[-1]
+            final = {key: last[key] for key in ("val_loss", "val_accuracy")}
+            final.update({key: last.get(key, math.nan) for key in ("test_loss", "test_accuracy")})
+            final["train_loss"], final["train_accuracy"] = train_split[run]
+            statistics["trained"] = subset_statistics(result.model, data, batch_statistics=False)
+            statistics["trained_batch"] = (
+                subset_statistics(result.model, data, batch_statistics=True)
+                if c.arch == "resnet_bn"
+                else statistics["trained"]
+            )
+            if collapsed(statistics["trained"]):
+                status = "collapsed"
+                reason = (
+                    f"every feature of the last hidden layer (l = {c.depth}) is zero "
+                    "after training (q = 0, all ReLUs dead): its statistics are undefined"
+                )
+        else:
+            reason = (
+                f"non-finite loss at epoch {result.diverged_epoch}, step {result.diverged_step}"
+            )
+            final = {
+                f"{split}_{what}": math.nan
+                for split in ("train", "val", "test")
+                for what in ("loss", "accuracy")
+            }
+            statistics["trained"] = statistics["trained_batch"] = missing_statistics(c.depth)
+        record = {
+            "arch": c.arch,
+            "depth": c.depth,
+            "seed": c.seed,
+            "lr": c.lr,
+            "n_classes": n_classes,
+            "config": c.as_dict(),
+            "status": status,
+            "status_reason": reason,
+            "diverged_epoch": result.diverged_epoch,
+            "diverged_step": result.diverged_step,
+            "history": result.history,
+            "final": final,
+            "last_layer": last_layer(statistics),
+            "statistics": statistics,
+            "subset_sizes": {s: int(len(data[f"y_{key}"])) for s, key in SUBSETS.items()},
+            "data_sha256": fingerprint,
+            "resumed_from_epoch": result.resumed_from,
+            "ensemble_size": len(configs),
+            "training_time_s": result.elapsed_s,
+            "wall_time_s": time.perf_counter() - began + result.previous_s,
+            "device": device_name(device),
+            "torch_version": torch.__version__,
+            "threads": torch.get_num_threads(),
+        }
+        log_run(record)
+        runs.append((record, result.model))
+    return runs
+
+
 def train_run(
     config: RunConfig,
     data: Mapping[str, np.ndarray],
@@ -500,93 +675,35 @@ def train_run(
     progress: bool = True,
     on_epoch_end: Callable[[int], None] | None = None,
 ) -> tuple[dict, SeparabilityNet]:
-    """One seeded training run with everything docs/training.md asks to record.
+    """One seeded training run: ``train_runs`` of ``config`` alone."""
+    return train_runs([config], data, device, checkpoint, progress, on_epoch_end)[0]
 
-    ``data`` is a prepared data set (``load_prepared``): train/val/test splits, the evaluation
-    subset (x_eval, y_eval) and the held-out subset (x_heldout, y_heldout). Returns the
-    JSON-ready record and the trained model. The record holds the config, the per-epoch history
-    (train/val/test loss and accuracy), the status (``ok``; ``diverged`` with epoch and step;
-    ``collapsed``) and its reason, the final losses and accuracies (NaN when diverged), the
-    per-layer statistics of the phases init / trained / trained_batch on both subsets, the
-    last-layer measures (``last_layer``), a fingerprint of the data, the wall time and the
-    device.
-    """
-    began = time.perf_counter()
-    description = f"{config.arch} L={config.depth} seed={config.seed} lr={config.lr:g}"
-    initial = build_model(config, data["x_train"].shape[1], class_count(data))
-    statistics = {"init": subset_statistics(initial.to(device), data, batch_statistics=True)}
-    fingerprint = data_fingerprint(data)
-    result = fit(config, data, device, checkpoint, progress, on_epoch_end, description, fingerprint)
-    status, reason = result.status, None
-    final = {}
-    if status == "ok":
-        tensors = to_device(data, ("train", "val", "test"), device)
-        for split in ("train", "val", "test"):
-            loss, accuracy = evaluate(result.model, tensors[f"x_{split}"], tensors[f"y_{split}"])
-            final[f"{split}_loss"], final[f"{split}_accuracy"] = loss, accuracy
-        statistics["trained"] = subset_statistics(result.model, data, batch_statistics=False)
-        statistics["trained_batch"] = (
-            subset_statistics(result.model, data, batch_statistics=True)
-            if config.arch == "resnet_bn"
-            else statistics["trained"]
-        )
-        if collapsed(statistics["trained"]):
-            status = "collapsed"
-            reason = (
-                f"every feature of the last hidden layer (l = {config.depth}) is zero "
-                "after training (q = 0, all ReLUs dead): its statistics are undefined"
-            )
-    else:
-        reason = f"non-finite loss at epoch {result.diverged_epoch}, step {result.diverged_step}"
-        final = {
-            f"{split}_{what}": math.nan
-            for split in ("train", "val", "test")
-            for what in ("loss", "accuracy")
-        }
-        statistics["trained"] = statistics["trained_batch"] = missing_statistics(config.depth)
-    record = {
-        "arch": config.arch,
-        "depth": config.depth,
-        "seed": config.seed,
-        "lr": config.lr,
-        "n_classes": class_count(data),
-        "config": config.as_dict(),
-        "status": status,
-        "status_reason": reason,
-        "diverged_epoch": result.diverged_epoch,
-        "diverged_step": result.diverged_step,
-        "history": result.history,
-        "final": final,
-        "last_layer": last_layer(statistics),
-        "statistics": statistics,
-        "subset_sizes": {subset: int(len(data[f"y_{key}"])) for subset, key in SUBSETS.items()},
-        "data_sha256": fingerprint,
-        "resumed_from_epoch": result.resumed_from,
-        "training_time_s": result.elapsed_s,
-        "wall_time_s": time.perf_counter() - began + result.previous_s,
-        "device": device_name(device),
-        "torch_version": torch.__version__,
-        "threads": torch.get_num_threads(),
-    }
+
+def log_run(record: Mapping) -> None:
+    """Log one line summing up a run record: status, test accuracy, last-layer ratios."""
     measures = record["last_layer"]
     LOG.info(
-        "%s: %s%s, %d epochs, test accuracy %.4f; ratio d_b/d_w at layer %d, held-out "
-        "%.4g -> %.4g, training subset %.4g -> %.4g (batch BN %.4g), %.1f s on %s",
-        description,
-        status,
-        f" ({reason})" if reason else "",
-        len(result.history),
-        final["test_accuracy"],
-        config.depth,
+        "%s L=%d seed=%d lr=%g: %s%s, %d epochs, test accuracy %.4f; ratio d_b/d_w at layer "
+        "%d, held-out %.4g -> %.4g, training subset %.4g -> %.4g (batch BN %.4g), %.1f s for "
+        "%d runs on %s",
+        record["arch"],
+        record["depth"],
+        record["seed"],
+        record["lr"],
+        record["status"],
+        f" ({record['status_reason']})" if record["status_reason"] else "",
+        len(record["history"]),
+        record["final"]["test_accuracy"],
+        record["depth"],
         measures["heldout_ratio_init"],
         measures["heldout_ratio_trained"],
         measures["ratio_init"],
         measures["ratio_trained"],
         measures["ratio_trained_batch"],
         record["wall_time_s"],
+        record["ensemble_size"],
         record["device"],
     )
-    return record, result.model
 
 
 # --------------------------------------------------------------------------------------------
@@ -634,11 +751,13 @@ def select_learning_rate(
     test split cannot influence the choice."""
     began = time.perf_counter()
     visible = {key: data[key] for key in ("x_train", "y_train", "x_val", "y_val")}
+    configs = [
+        base.replace(lr=float(lr), epochs=int(epochs), seed=int(seed)) for lr in learning_rates
+    ]
+    description = f"select {base.arch} L={base.depth} lr {[float(lr) for lr in learning_rates]}"
+    results = fit(configs, visible, device, progress=progress, description=description)
     candidates = []
-    for lr in learning_rates:
-        config = base.replace(lr=float(lr), epochs=int(epochs), seed=int(seed))
-        description = f"select {config.arch} L={config.depth} lr={config.lr:g}"
-        result = fit(config, visible, device, progress=progress, description=description)
+    for lr, result in zip(learning_rates, results, strict=True):
         last = result.history[-1] if result.status == "ok" else {}
         candidates.append(
             {
@@ -654,8 +773,10 @@ def select_learning_rate(
             }
         )
         LOG.info(
-            "%s: %s, validation accuracy %.4f",
-            description,
+            "select %s L=%d lr=%g: %s, validation accuracy %.4f",
+            base.arch,
+            base.depth,
+            lr,
             result.status,
             candidates[-1]["val_accuracy"],
         )

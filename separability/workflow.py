@@ -9,15 +9,23 @@ import hashlib
 import json
 import logging
 import subprocess
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
+# The last line of every rule's log: the job's CPU time and the part of it spent before the
+# first line of work (interpreter start-up, Snakemake's script preamble, imports), read back by
+# separability.benchmark.startup_table.
+CPU_LINE = "CPU time %.3f s, of which start-up (interpreter, imports) %.3f s"
+
 
 @contextlib.contextmanager
 def rule_log(path: str | Path | None) -> Iterator[logging.Logger]:
-    """Send stdout, stderr (tqdm bars, warnings, tracebacks) and a logger to the rule's log."""
+    """Send stdout, stderr (tqdm bars, warnings, tracebacks) and a logger to the rule's log,
+    ending with the job's CPU time and its start-up share (``CPU_LINE``)."""
+    startup = time.process_time()
     if path is None:
         yield logging.getLogger("separability")
         return
@@ -36,6 +44,8 @@ def rule_log(path: str | Path | None) -> Iterator[logging.Logger]:
         except BaseException:
             logger.exception("rule failed")
             raise
+        else:
+            logger.info(CPU_LINE, time.process_time(), startup)
         finally:
             logger.removeHandler(handler)
 

@@ -1,9 +1,11 @@
 """The propagation throughput benchmark: its table's columns are a contract
-(results/benchmarks/propagation_throughput.tsv)."""
+(results/benchmarks/propagation_throughput.tsv); the start-up share of the jobs' CPU time."""
 
 import numpy as np
+import pytest
 
-from separability.benchmark import throughput_table
+from separability.benchmark import startup_table, throughput_table
+from separability.workflow import CPU_LINE, rule_log
 
 COLUMNS = [
     "arch",
@@ -41,3 +43,22 @@ def test_statistics_only_at_the_recorded_layers():
     assert table.recorded_layers.tolist() == [3]
     every = throughput_table(["mlp"], n=20, width=8, depth=6)
     assert every.recorded_layers.tolist() == [7]
+
+
+def test_startup_table_sums_the_rule_logs(tmp_path):
+    """The start-up share per rule and overall, from the CPU line every rule log ends with
+    (written by rule_log); logs without it are skipped."""
+    (tmp_path / "train" / "digits").mkdir(parents=True)
+    with rule_log(tmp_path / "train" / "digits" / "mlp.log"):
+        sum(range(10**6))
+    lines = {"train/digits/resnet.log": (30.0, 3.0), "claims.log": (4.0, 2.0)}
+    for name, times in lines.items():
+        (tmp_path / name).write_text("start\n2026 INFO " + CPU_LINE % times + "\n")
+    (tmp_path / "main_claims.log").write_text("a shell rule: no CPU line\n")
+    table = startup_table(tmp_path).set_index("rule")
+    assert table.loc["train", "jobs"] == 2 and table.loc["claims", "jobs"] == 1
+    assert "main_claims" not in table.index
+    measured = table.loc["train", "cpu_s"] - 30.0
+    assert 0 < table.loc["train", "startup_s"] - 3.0 <= measured
+    assert table.loc["all", "cpu_s"] == pytest.approx(34.0 + measured)
+    assert table.loc["claims", "startup_share"] == pytest.approx(0.5)

@@ -385,9 +385,8 @@ def test_second_training_settings_join_the_dag_only_when_configured(tmp_path):
 
     workdir = copy_workflow(tmp_path)
     smoke = yaml.safe_load((workdir / "smoke.yaml").read_text())
-    # one train job per architecture and depth (over all seeds), one select_lr job per
-    # architecture (over all depths)
-    jobs_per_setting = 3 * len(smoke["training"]["depths"])
+    # one train job and one select_lr job per architecture (over all depths and seeds)
+    jobs_per_setting = 3
     plain = jobs_of(
         snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", cwd=workdir).stdout
     )
@@ -414,3 +413,23 @@ def test_second_training_settings_join_the_dag_only_when_configured(tmp_path):
     )
     assert refused.returncode != 0
     assert "claims.training_second_width" in refused.stdout + refused.stderr
+
+
+def test_runs_trained_together_equal_runs_trained_alone(data):
+    """``fit`` trains several runs as one Ensemble: each run's model and history are
+    bit-identical to its run alone, and a partner that diverges changes nothing for the others
+    (it stops at its own step, they train on)."""
+    seeds = [TINY.replace(seed=seed) for seed in range(3)]
+    together = training.fit(seeds, data, CPU, progress=False)
+    for config, result in zip(seeds, together, strict=True):
+        (alone,) = training.fit([config], data, CPU, progress=False)
+        assert result.history == alone.history
+        assert_same_model(result.model, alone.model)
+    rates = [TINY, TINY.replace(lr=1e4)]
+    steady, diverging = training.fit(rates, data, CPU, progress=False)
+    assert (steady.status, diverging.status) == ("ok", "diverged")
+    assert diverging.diverged_step is not None and len(diverging.history) < TINY.epochs
+    assert steady.history == together[0].history
+    assert_same_model(steady.model, together[0].model)
+    with pytest.raises(ValueError, match="differ only in"):
+        training.fit([TINY, TINY.replace(depth=3)], data, CPU, progress=False)

@@ -183,7 +183,7 @@ def test_nested_keys_can_be_overridden(tmp_path, override):
         "-n", "--cores", "1", "--configfile", "smoke.yaml", *override, cwd=workdir
     ).stdout
     assert len(run_records(planned)) == 2 * len(run_records(base))
-    # one train job per architecture and depth runs all its seeds
+    # one train job per architecture runs all its depths and seeds
     assert jobs_of(planned)["train"] == jobs_of(base)["train"]
     assert jobs_of(planned)["select_lr"] == jobs_of(base)["select_lr"]
 
@@ -224,8 +224,8 @@ def test_single_figure_builds_alone(tmp_path):
     planned = jobs_of(
         snakemake(target, "-n", "--cores", "2", "--configfile", "smoke.yaml", cwd=workdir).stdout
     )
-    # one propagate_pairs job per architecture runs every seed
-    assert planned == {"propagate_pairs": 3, "plot_angle_maps": 1}
+    # one propagate_pairs job runs every architecture and seed
+    assert planned == {"propagate_pairs": 1, "plot_angle_maps": 1}
     snakemake(target, "--cores", "2", "--configfile", "smoke.yaml", cwd=workdir)
     assert (workdir / target).exists() and (workdir / "figures/fig4_angle_maps.png").exists()
     assert not (workdir / "results" / "digits").exists()

@@ -199,6 +199,7 @@ def job_memory():
         d: data_shape(d, config["data_dir"], data["synthetic"]) for d in ALL_DATASETS
     }
     in_dim = max(dim for _, dim in dims.values())
+    together = max(t["seeds"], len(t["lr_selection"]["learning_rates"]))
     n_train = max(
         training_split_size(
             s, data["val_fraction"], data["test_fraction"], data.get("train_size")
@@ -223,8 +224,12 @@ def job_memory():
         ),
         (resources.theory_bytes(n), f"the Gram theory of data.eval_size = {n} inputs"),
         (
-            resources.training_bytes(n_train, in_dim, t["width"], max(t["depths"])),
-            f"training.width = {t['width']} at training.depths up to {max(t['depths'])}",
+            resources.training_bytes(
+                n_train, in_dim, t["width"], max(t["depths"]), together
+            ),
+            f"training.width = {t['width']} at training.depths up to {max(t['depths'])}, "
+            f"{together} runs trained together (training.seeds or the "
+            "training.lr_selection.learning_rates)",
         ),
     ]
 
@@ -294,8 +299,14 @@ def simulation_tables(kind):
 
 
 def theory_tables(wildcards):
-    """Input function: the Gram-recursion theory tables of the data set."""
-    return gram_tables([wildcards.dataset])
+    """Input function: the Gram-recursion theory tables of the data set that the figures draw
+    (the claims' tables and, with resnet_bn, its variance-only BN variant)."""
+    variance_only = (
+        f"results/{wildcards.dataset}/theory/gram_resnet_bn_variance_only.tsv"
+    )
+    return gram_tables([wildcards.dataset]) + (
+        [variance_only] if "resnet_bn" in ARCHITECTURES else []
+    )
 
 
 PAIR_TABLES = expand(

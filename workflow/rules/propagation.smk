@@ -1,24 +1,27 @@
-# One job per (data set, architecture) over all seeds, so that interpreter start-up and
-# imports are paid once per architecture; every seed keeps its own table.
+# One job per data set over all architectures and seeds, so that interpreter start-up and
+# imports are paid once (every figure and claim reads all architectures); every
+# (architecture, seed) keeps its own table.
 rule propagate_distances:
     input:
         "results/{dataset}/data.npz",
     output:
         expand(
-            "results/{{dataset}}/propagation/distance/{{arch}}_seed{seed}.tsv",
+            "results/{{dataset}}/propagation/distance/{arch}_seed{seed}.tsv",
+            arch=ARCHITECTURES,
             seed=SEEDS,
         ),
     log:
-        "logs/propagate_distances/{dataset}/{arch}.log",
+        "logs/propagate_distances/{dataset}.log",
     benchmark:
-        "benchmarks/propagate_distances/{dataset}/{arch}.tsv"
+        "benchmarks/propagate_distances/{dataset}.tsv"
     conda:
         ENV
     threads: config["propagation"]["threads"]
     resources:
         mem_mb=2000,
-        runtime=60,
+        runtime=60 * len(ARCHITECTURES),
     params:
+        archs=ARCHITECTURES,
         # the (width, seed) runs of each output table, in the order of `output`
         runs=[[(config["propagation"]["width"], seed)] for seed in SEEDS],
         depth=config["propagation"]["depth"],
@@ -31,13 +34,16 @@ rule propagate_distances:
 use rule propagate_distances as propagate_widths with:
     output:
         expand(
-            "results/{{dataset}}/propagation/width/{{arch}}_seed{seed}.tsv", seed=SEEDS
+            "results/{{dataset}}/propagation/width/{arch}_seed{seed}.tsv",
+            arch=ARCHITECTURES,
+            seed=SEEDS,
         ),
     log:
-        "logs/propagate_widths/{dataset}/{arch}.log",
+        "logs/propagate_widths/{dataset}.log",
     benchmark:
-        "benchmarks/propagate_widths/{dataset}/{arch}.tsv"
+        "benchmarks/propagate_widths/{dataset}.tsv"
     params:
+        archs=ARCHITECTURES,
         runs=[width_runs(job) for job in SEEDS],
         depth=config["propagation"]["width_depth"],
         # every layer: figure 7 and C6 average |simulation - theory| over all layers
@@ -47,18 +53,19 @@ use rule propagate_distances as propagate_widths with:
 
 rule propagate_pairs:
     output:
-        expand("results/pairs/{{arch}}_seed{seed}.tsv", seed=SEEDS),
+        PAIR_TABLES,
     log:
-        "logs/propagate_pairs/{arch}.log",
+        "logs/propagate_pairs.log",
     benchmark:
-        "benchmarks/propagate_pairs/{arch}.tsv"
+        "benchmarks/propagate_pairs.tsv"
     conda:
         ENV
     threads: config["propagation"]["threads"]
     resources:
         mem_mb=2000,
-        runtime=60,
+        runtime=60 * len(ARCHITECTURES),
     params:
+        archs=ARCHITECTURES,
         seeds=SEEDS,
         width=config["propagation"]["width"],
         depth=config["propagation"]["angle_depth"],

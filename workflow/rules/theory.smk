@@ -16,11 +16,30 @@ rule theory_gram:
         mem_mb=2000,
         runtime=30,
     params:
+        arch=lambda wildcards: wildcards.arch,
+        centering=True,
         depth=max(config["propagation"]["depth"], config["propagation"]["width_depth"]),
         init=init_params("s_in", "s_w", "s_v", "s_b"),
         bn=config["theory"]["bn"],
     script:
         "../../scripts/theory_gram.py"
+
+
+# The variance-only BN variant of resnet_bn, drawn (dotted) in figures 1, 2 and 7 only: a job
+# of its own, so that the claims (which do not read it) never wait for it.
+use rule theory_gram as theory_gram_variance_only with:
+    output:
+        "results/{dataset}/theory/gram_resnet_bn_variance_only.tsv",
+    log:
+        "logs/theory_gram/{dataset}/resnet_bn_variance_only.log",
+    benchmark:
+        "benchmarks/theory_gram/{dataset}/resnet_bn_variance_only.tsv"
+    params:
+        arch="resnet_bn",
+        centering=False,
+        depth=max(config["propagation"]["depth"], config["propagation"]["width_depth"]),
+        init=init_params("s_in", "s_w", "s_v", "s_b"),
+        bn=config["theory"]["bn"],
 
 
 rule theory_scalar:

@@ -23,7 +23,6 @@ BUDGET = {
 
 
 wildcard_constraints:
-    depth=r"\d+",
     training=r"training(_N\d+)?",
 
 
@@ -62,45 +61,52 @@ rule select_lr:
         "../../scripts/select_lr.py"
 
 
-# One job per (data set, width, architecture, depth) over all seeds: start-up and imports are
-# paid once, and every seed keeps its own run record and model.
+# One job per (data set, width, architecture) over all depths and seeds: start-up and imports
+# are paid once, the seeds of each depth train together (training.train_runs), and every run
+# keeps its own record and model.
 rule train:
     input:
         data="results/{dataset}/data.npz",
-        lr="results/{dataset}/{training}/lr/{arch}_depth{depth}.json",
+        lr=expand(
+            "results/{{dataset}}/{{training}}/lr/{{arch}}_depth{depth}.json",
+            depth=TRAIN_DEPTHS,
+        ),
     output:
         run=expand(
-            "results/{{dataset}}/{{training}}/runs/{{arch}}_depth{{depth}}_seed{seed}.json",
+            "results/{{dataset}}/{{training}}/runs/{{arch}}_depth{depth}_seed{seed}.json",
+            depth=TRAIN_DEPTHS,
             seed=TRAIN_SEEDS,
         ),
         model=expand(
-            "results/{{dataset}}/{{training}}/models/{{arch}}_depth{{depth}}_seed{seed}.pt",
+            "results/{{dataset}}/{{training}}/models/{{arch}}_depth{depth}_seed{seed}.pt",
+            depth=TRAIN_DEPTHS,
             seed=TRAIN_SEEDS,
         ),
     log:
-        "logs/train/{dataset}/{training}/{arch}_depth{depth}.log",
+        "logs/train/{dataset}/{training}/{arch}.log",
     benchmark:
-        "benchmarks/train/{dataset}/{training}/{arch}_depth{depth}.tsv"
+        "benchmarks/train/{dataset}/{training}/{arch}.tsv"
     conda:
         ENV
     threads: TRAINING["threads"]
     resources:
         mem_mb=2000,
-        runtime=120 * len(TRAIN_SEEDS),
+        runtime=30 * len(TRAIN_SEEDS) * len(TRAIN_DEPTHS),
     params:
+        depths=TRAIN_DEPTHS,
         seeds=TRAIN_SEEDS,
         budget=lambda wildcards: training_budget(wildcards, TRAINING["epochs"]),
         init=init_params(),
         device=TRAINING["device"],
-        # Epoch checkpoint of each seed's run (not an output: Snakemake would delete it); a
-        # rerun after an interruption resumes every run from its checkpoint if it was written
-        # by the same config, data and training code (else it is discarded): finished runs
-        # from their last epoch, the interrupted one from its last completed epoch. The job
-        # removes them when all its runs are written.
+        # Epoch checkpoint of each depth's runs (not an output: Snakemake would delete it); a
+        # rerun after an interruption resumes them from it if it was written by the same
+        # config, data and training code (else it is discarded): finished depths from their
+        # last epoch, the interrupted one from its last completed epoch. The job removes each
+        # once that depth's runs are written.
         checkpoints=lambda wildcards: [
             f"results/{wildcards.dataset}/{wildcards.training}/resume/"
-            f"{wildcards.arch}_depth{wildcards.depth}_seed{seed}.pt"
-            for seed in TRAIN_SEEDS
+            f"{wildcards.arch}_depth{depth}.pt"
+            for depth in TRAIN_DEPTHS
         ],
     script:
         "../../scripts/train.py"
