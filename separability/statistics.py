@@ -73,13 +73,16 @@ def pair_values(g: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarr
     root = np.sqrt(diag)
     if mask is None:
         squares, outer = diag[:, None] + diag[None, :], np.outer(root, root)
-    else:
-        squares = diag[mask.rows] + diag[mask.cols]
-        outer = root[mask.rows] * root[mask.cols]
+    else:  # gathers into fresh arrays, then every step in place (no further temporaries)
+        squares = diag[mask.rows]
+        squares += diag[mask.cols]
+        outer = root[mask.rows]
+        outer *= root[mask.cols]
         g = np.take(g.reshape(-1), mask.flat)
-    distance = np.sqrt(np.maximum(squares - 2.0 * g, 0.0))
+    distance = squares - 2.0 * g
+    np.sqrt(np.maximum(distance, 0.0, out=distance), out=distance)
     cos = np.divide(g, outer, out=np.ones_like(g), where=outer > 0)
-    return distance, np.arccos(np.clip(cos, -1.0, 1.0))
+    return distance, np.arccos(np.clip(cos, -1.0, 1.0, out=cos), out=cos)
 
 
 def recorded_layers(depth: int, every_layer_up_to: int, log_points: int) -> np.ndarray:
