@@ -186,6 +186,8 @@ class Ensemble(nn.Module):
             for m in members
         ):
             raise ValueError("an ensemble needs classifiers of one architecture, depth and width")
+        if first.arch == "resnet_bn" and not isinstance(first.blocks[0].norm, nn.BatchNorm1d):
+            raise ValueError("an ensemble's resnet_bn members need centred BN (nn.BatchNorm1d)")
         self.members = nn.ModuleList(members)
         self.norms = [
             [m.blocks[layer].norm for m in members] if first.arch == "resnet_bn" else None

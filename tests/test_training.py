@@ -16,6 +16,7 @@ import yaml
 from separability import training
 from separability.data import digits, prepare
 from separability.io import finite_or_none, read_json, write_json
+from separability.models import Ensemble, SeparabilityNet
 from separability.propagation import data_statistics, input_features, propagate
 from separability.statistics import STATISTICS, class_pair_masks, gram, layer_statistics
 from separability.training import (
@@ -433,3 +434,6 @@ def test_runs_trained_together_equal_runs_trained_alone(data):
     assert_same_model(steady.model, together[0].model)
     with pytest.raises(ValueError, match="differ only in"):
         training.fit([TINY, TINY.replace(depth=3)], data, CPU, progress=False)
+    variance_only = SeparabilityNet("resnet_bn", 4, 8, 2, n_classes=3, bn_centering=False)
+    with pytest.raises(ValueError, match="centred BN"):
+        Ensemble([variance_only.initialise(0)])

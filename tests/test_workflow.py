@@ -257,6 +257,31 @@ def test_whole_smoke_dag_and_rerun_scope(smoke_run, smoke_report):
     assert planned == {"plot_ratio": 1, "all": 1}
 
 
+def test_merged_jobs_write_each_table_under_its_own_name(smoke_run):
+    """Jobs that write many tables (train over depths and seeds, the propagation and phase
+    rules over architectures and seeds) put each result in the file its name promises."""
+    import pandas as pd
+
+    results = smoke_run.path / "results"
+    runs = sorted(results.glob("*/training*/runs/*.json"))
+    assert runs
+    for path in runs:
+        record = json.loads(path.read_text())
+        assert path.stem == f"{record['arch']}_depth{record['depth']}_seed{record['seed']}"
+    tables = [
+        *results.glob("*/propagation/*/*_seed*.tsv"),
+        *results.glob("pairs/*_seed*.tsv"),
+        *results.glob("phase/pairs_*.tsv"),
+    ]
+    assert len(tables) > 10
+    for path in tables:
+        table = pd.read_csv(path, sep="\t")
+        arch = path.stem.removeprefix("pairs_").rsplit("_seed", 1)[0]
+        assert set(table.arch) == {arch}, path
+        if "_seed" in path.stem:
+            assert int(path.stem.rsplit("_seed", 1)[1]) in set(table.seed), path
+
+
 @pytest.mark.slow
 def test_a_run_writes_only_ignored_outputs(smoke_run, smoke_report):
     """A run and its report leave `git status` of the checkout clean: README.md and every other
