@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 PACKAGE = "chromium"
 RENDER_BUDGET_MS = 60_000  # virtual time: the page's timers run as fast as the CPU allows

@@ -2,17 +2,15 @@
 
 import json
 import math
-from pathlib import Path
 
 import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import ROOT
 
 from separability import claims
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def ratio_tables(mlp_ratios, resnet_offset=0.1, bn_offset=0.2, seeds=4, noise=0.005):

@@ -4,12 +4,9 @@ install brings what `snakemake --report` needs."""
 import re
 import tomllib
 from importlib import metadata
-from pathlib import Path
 
 import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-
+from conftest import ROOT
 
 REQUIREMENT = re.compile(r"\s*([A-Za-z0-9_.\-]+)\s*(?:\[([^\]]*)\])?\s*==\s*([^\s;]+)\s*")
 

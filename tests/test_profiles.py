@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PROFILES = sorted((ROOT / "profiles").glob("*/config.yaml"))
 SLURM_PROFILE = ROOT / "profiles" / "slurm" / "config.yaml"
 # Resources Snakemake itself defines or derives (docs: "Standard Resources").

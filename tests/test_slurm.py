@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "tests" / "config.smoke.yaml"
 PROFILE = ROOT / "profiles" / "slurm"
 FAIL_SNAKEFILE = ROOT / "tests" / "slurm" / "fail.smk"

@@ -382,7 +382,8 @@ def test_second_training_settings_join_the_dag_only_when_configured(tmp_path):
     """claims.training_robustness_datasets and claims.training_second_width each add one full
     set of training jobs (selection, runs, table) read by the claims, and nothing otherwise;
     a second width equal to training.width is refused before any job, naming the key."""
-    from test_workflow import copy_workflow, jobs_of, snakemake
+    from conftest import snakemake
+    from test_workflow import copy_workflow, jobs_of
 
     workdir = copy_workflow(tmp_path)
     smoke = yaml.safe_load((workdir / "smoke.yaml").read_text())

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SMOKE_CONFIG, commit_all, git
+from conftest import ROOT, SMOKE_CONFIG, commit_all, git, snakemake
 
-ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "tests" / "config.smoke.yaml"
 WORKFLOW_FILES = (
     "Snakefile",
@@ -25,20 +24,6 @@ WORKFLOW_FILES = (
 )
 FIGURES = ("fig1_distances", "fig2_ratio", "fig5_trained_ratio", "fig6_accuracy", "fig7_width")
 SHARED_FIGURES = ("fig3_angle_decay", "fig4_angle_maps", "fig8_phase_diagram")
-
-
-def snakemake(*args, cwd=ROOT, check=True):
-    """Run snakemake in ``cwd`` and return the completed process (output captured)."""
-    process = subprocess.run(
-        [sys.executable, "-m", "snakemake", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if check and process.returncode != 0:
-        raise AssertionError(process.stdout + process.stderr)
-    return process
 
 
 def copy_workflow(target: Path) -> Path:

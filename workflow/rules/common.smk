@@ -1,3 +1,4 @@
+import functools
 import os
 from pathlib import Path
 
@@ -149,8 +150,7 @@ def config_errors():
                 f"need {MIN_FIT_LAYERS} layers, so at least {first + MIN_FIT_LAYERS - 1}"
             )
     data = config["data"]
-    for dataset in ALL_DATASETS:
-        n_samples = data_shape(dataset, config["data_dir"], data["synthetic"])[0]
+    for dataset, (n_samples, _) in dataset_shapes().items():
         train = training_split_size(
             n_samples,
             data["val_fraction"],
@@ -164,6 +164,15 @@ def config_errors():
                 "data.test_fraction and data.train_size)"
             )
     return errors
+
+
+@functools.cache
+def dataset_shapes():
+    """(samples, input dimension) of every data set the run uses, read once per invocation."""
+    data = config["data"]
+    return {
+        d: data_shape(d, config["data_dir"], data["synthetic"]) for d in ALL_DATASETS
+    }
 
 
 def machine_errors():
@@ -195,9 +204,7 @@ def job_memory():
     p, t, data = config["propagation"], config["training"], config["data"]
     pairs = 2 * len(p["pair_angles"]) * p["pairs_per_angle"]
     n = data["eval_size"]
-    dims = {
-        d: data_shape(d, config["data_dir"], data["synthetic"]) for d in ALL_DATASETS
-    }
+    dims = dataset_shapes()
     in_dim = max(dim for _, dim in dims.values())
     together = max(t["seeds"], len(t["lr_selection"]["learning_rates"]))
     n_train = max(
@@ -401,14 +408,6 @@ def training_dir(dataset, width=None):
     return f"results/{dataset}/training_N{width}"
 
 
-def training_budget(wildcards, epochs=None):
-    """The shared training budget (training.smk's BUDGET) at the width of the wildcards'
-    training directory (training_N<w>: w), with ``epochs``."""
-    suffix = wildcards.training.partition("_N")[2]
-    budget = {**BUDGET, "width": int(suffix) if suffix else config["training"]["width"]}
-    return budget if epochs is None else {**budget, "epochs": epochs}
-
-
 def training_settings(dataset):
     """The second settings of the training claims of a data set: label -> runs table (the
     training robustness data sets, and the second training width of this data set)."""
@@ -421,3 +420,26 @@ def training_settings(dataset):
     if width is not None:
         settings[f"width N = {width}"] = f"{training_dir(dataset, width)}/runs.tsv"
     return settings
+
+
+# The shared budget (all but the epochs): every run of every architecture and depth uses it.
+BUDGET = {
+    key: config["training"][key]
+    for key in [
+        "width",
+        "batch_size",
+        "optimizer",
+        "momentum",
+        "weight_decay",
+        "schedule",
+        "resnet_rescale",
+    ]
+}
+
+
+def training_budget(wildcards, epochs=None):
+    """The shared training budget (BUDGET above) at the width of the wildcards'
+    training directory (training_N<w>: w), with ``epochs``."""
+    suffix = wildcards.training.partition("_N")[2]
+    budget = {**BUDGET, "width": int(suffix) if suffix else config["training"]["width"]}
+    return budget if epochs is None else {**budget, "epochs": epochs}

@@ -7,19 +7,6 @@
 TRAINING = config["training"]
 TRAIN_DEPTHS = TRAINING["depths"]
 TRAIN_SEEDS = list(range(TRAINING["seeds"]))
-# The shared budget (all but the epochs): every run of every architecture and depth uses it.
-BUDGET = {
-    key: TRAINING[key]
-    for key in [
-        "width",
-        "batch_size",
-        "optimizer",
-        "momentum",
-        "weight_decay",
-        "schedule",
-        "resnet_rescale",
-    ]
-}
 
 
 wildcard_constraints:
