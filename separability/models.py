@@ -180,9 +180,8 @@ class Ensemble(nn.Module):
     def __init__(self, members: list[SeparabilityNet]):
         super().__init__()
         first = members[0]
-        if first.head is None or any(
-            (m.arch, m.width, m.depth, m.head is None)
-            != (first.arch, first.width, first.depth, False)
+        if any(
+            m.head is None or (m.arch, m.width, m.depth) != (first.arch, first.width, first.depth)
             for m in members
         ):
             raise ValueError("an ensemble needs classifiers of one architecture, depth and width")

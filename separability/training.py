@@ -454,8 +454,13 @@ def fit(
         dynamic_ncols=False,
         ncols=120,
     )
+
+    def assemble(runs: list[int]) -> Ensemble:
+        """The training ensemble of the models of ``runs``."""
+        return Ensemble([models[run] for run in runs]).train()
+
     active = [run for run in range(len(configs)) if run not in diverged]
-    ensemble = Ensemble([models[run] for run in active]).train()
+    ensemble = assemble(active)
     for epoch in bar:
         if not active:
             break
@@ -489,7 +494,7 @@ def fit(
                 orders, loss_sum, correct = orders[keep], loss_sum[keep], correct[keep]
                 if not active:
                     break
-                ensemble = Ensemble([models[run] for run in active]).train()
+                ensemble = assemble(active)
         if not active:
             break
         seen = steps_per_epoch * batch
@@ -519,7 +524,7 @@ def fit(
         ensemble.sync()
         if any(run in diverged for run in active):
             active = [run for run in active if run not in diverged]
-            ensemble = Ensemble([models[run] for run in active]).train() if active else ensemble
+            ensemble = assemble(active) if active else ensemble
         if checkpoint is not None:
             save_checkpoint(
                 checkpoint,

@@ -42,13 +42,12 @@ use rule propagate_distances as propagate_widths with:
         "logs/propagate_widths/{dataset}.log",
     benchmark:
         "benchmarks/propagate_widths/{dataset}.tsv"
+    # params merged into propagate_distances' (archs and init stay as there)
     params:
-        archs=ARCHITECTURES,
         runs=[width_runs(job) for job in SEEDS],
         depth=config["propagation"]["width_depth"],
         # every layer: figure 7 and C6 average |simulation - theory| over all layers
         layers=None,
-        init=init_params(),
 
 
 rule propagate_pairs:

@@ -26,7 +26,8 @@ rule theory_gram:
 
 
 # The variance-only BN variant of resnet_bn, drawn (dotted) in figures 1, 2 and 7 only: a job
-# of its own, so that the claims (which do not read it) never wait for it.
+# of its own, so that the claims (which do not read it) never wait for it. Snakemake merges the
+# params below into theory_gram's (depth, init and bn stay as there).
 use rule theory_gram as theory_gram_variance_only with:
     output:
         "results/{dataset}/theory/gram_resnet_bn_variance_only.tsv",
@@ -37,9 +38,6 @@ use rule theory_gram as theory_gram_variance_only with:
     params:
         arch="resnet_bn",
         centering=False,
-        depth=max(config["propagation"]["depth"], config["propagation"]["width_depth"]),
-        init=init_params("s_in", "s_w", "s_v", "s_b"),
-        bn=config["theory"]["bn"],
 
 
 rule theory_scalar:
