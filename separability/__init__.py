@@ -7,6 +7,6 @@ constraints are built from them and the config schema is checked against them (t
 
 ARCHITECTURES = ("mlp", "resnet", "resnet_bn")
 VISION_DATASETS = ("mnist", "fashion_mnist", "cifar10")
-DATASETS = ("digits", "synthetic", *VISION_DATASETS)
+DATASETS = ("digits", "synthetic", "mnist5k", *VISION_DATASETS)
 
 __all__ = ["ARCHITECTURES", "DATASETS", "VISION_DATASETS"]

@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 from threadpoolctl import threadpool_info
 
-from separability import theory
+from separability import architectures, theory
 from separability.models import SeparabilityNet
 from separability.propagation import propagate
 from separability.statistics import class_pair_masks, gram, layer_statistics
@@ -34,7 +34,7 @@ def propagation_throughput(
     gram_blocks: int = 10,
 ) -> dict[str, float]:
     """Seconds per block of (a) plain float32 matmuls of the block's shapes (n x N times N x N,
-    one for mlp, two with a skip branch), (b) the propagation of ``propagate`` (blocks, BN,
+    one without a skip path, two with one), (b) the propagation of ``propagate`` (blocks, BN,
     rescaling) and (c) the propagation plus the float64 Gram statistics at the recorded
     ``layers`` (every layer when None), as the distance simulations run it; the throughput
     ratios (a)/(b) and (a)/(c); the cost of one layer's statistics; and (d) seconds per block
@@ -44,7 +44,7 @@ def propagation_throughput(
     model = SeparabilityNet(arch, width, width, depth).initialise(seed)
     h0 = torch.randn(n, width, generator=torch.Generator().manual_seed(seed))
     weights = [torch.randn(width, width) / width**0.5 for _ in range(2)]
-    products = 1 if arch == "mlp" else 2
+    products = 2 if architectures.get(arch).skip else 1
     labels = np.arange(n) % 10
     masks = class_pair_masks(labels)
     recorded = set(range(depth + 1) if layers is None else (int(layer) for layer in layers))

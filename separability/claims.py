@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from separability import ARCHITECTURES
+from separability import architectures
 from separability.decay import (
     FIRST_FIT_LAYER,
     RATE_NAMES,
@@ -42,8 +42,8 @@ CLAIMS = {
     "a larger distance ratio at the last hidden layer than the MLP of the same depth.",
     "C6": "The numerical experiments (finite width) agree with the theory (infinite width).",
 }
-ORDER = ("resnet_bn", "resnet", "mlp")
-PAPER_LAWS = {"mlp": "exponential", "resnet": "sub-exponential", "resnet_bn": "reciprocal"}
+ORDER = architectures.paper_order()
+PAPER_LAWS = architectures.paper_laws()
 Z = 2.0  # a difference counts as real beyond Z standard errors
 MIN_SEEDS = 3  # a comparison of two groups needs at least this many seeds in each
 MIN_RUNS = 6  # a rank correlation needs at least this many finished runs
@@ -316,7 +316,7 @@ def claim_c4(scalar: pd.DataFrame, pairs: pd.DataFrame, phase: pd.DataFrame | No
     sim_depth = int(pairs.layer.max())
     theory_windows = decay_windows(depth)
     checks, measured = [], {}
-    for arch in [a for a in ARCHITECTURES if a in set(scalar.arch)]:
+    for arch in [a for a in PAPER_LAWS if a in set(scalar.arch)]:
         rows = scalar[(scalar.arch == arch) & np.isclose(scalar.angle0, angle0)]
         sim = pairs[(pairs.arch == arch) & np.isclose(pairs.angle0, angle0)]
         sim = sim.groupby("layer").theta.mean()

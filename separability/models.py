@@ -1,12 +1,14 @@
-"""The three architectures of docs/models.md as torch modules, with the paper's init.
+"""The architectures of docs/models.md as torch modules, with the paper's init.
 
-Input layer h0 = A x (linear); blocks
+Input layer h0 = A x (linear); then ``depth`` blocks of the architecture's kind, each applying
+the registry's one definition of its block (``architectures.Architecture.block``), e.g.
   mlp:       h' = relu(W h)
   resnet:    h' = h + V relu(W h)
   resnet_bn: h' = h + V relu(BN(W h))
+  mlp_bn:    h' = relu(BN(W h))
 W, V ~ N(0, s / N) per fan-in, BN gamma 1 beta 0. The pre-activation bias b of every block
-(inside BN's input for resnet_bn) is drawn b ~ N(0, s_b) per unit, zero by default (the
-paper's setting); every other bias starts at zero. All biases are trainable in training.
+(inside BN's input for a normalised branch) is drawn b ~ N(0, s_b) per unit, zero by default
+(the paper's setting); every other bias starts at zero. All biases are trainable in training.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from separability.theory import check_architecture
+from separability import architectures
 
 
 def linear(in_features: int, out_features: int) -> nn.Linear:
@@ -43,11 +45,14 @@ class VarianceNorm(nn.Module):
 
 
 class Block(nn.Module):
-    """One hidden block of width N for ``arch`` (see module docstring).
+    """One hidden block of width N of the architecture ``arch`` (its registry entry's
+    ``block``), with the weights W (``w``), V (``v``, with a skip path) and the normalisation
+    (``norm``: centred BN, or ``VarianceNorm`` without centering; the identity for an
+    unnormalised branch).
 
-    ``out_scale`` divides the block's output (1 by default); the trainable `resnet`
-    (docs/models.md) uses
-    sqrt(1 + s_w s_v / 2), which changes no angle or ratio at initialisation.
+    ``out_scale`` divides the block's output (1 by default); the trainable form
+    (docs/models.md) uses the entry's ``trained_out_scale``, which changes no angle or ratio
+    at initialisation.
     """
 
     def __init__(
@@ -59,10 +64,11 @@ class Block(nn.Module):
         out_scale: float = 1.0,
     ):
         super().__init__()
-        self.arch = check_architecture(arch)
+        self.arch = arch
+        self.entry = architectures.get(arch)
         self.w = linear(width, width)
-        self.v = None if arch == "mlp" else linear(width, width)
-        if arch != "resnet_bn":
+        self.v = linear(width, width) if self.entry.skip else None
+        if not self.entry.normalised:
             self.norm = nn.Identity()
         elif bn_centering:
             self.norm = nn.BatchNorm1d(width, eps=bn_eps)
@@ -72,12 +78,14 @@ class Block(nn.Module):
 
     def forward(self, h: torch.Tensor, bias_scale: float = 1.0) -> torch.Tensor:
         """Apply the block to a batch of features h (batch x N), its biases multiplied by
-        ``bias_scale``: for mlp and resnet, block(s h) = s block(h) with biases / s, which lets
-        a caller keep h rescaled (see propagation.propagate) without changing the model."""
-        branch = torch.relu(self.norm(self.linear(self.w, h, bias_scale)))
-        if self.v is None:
-            return branch
-        out = h + self.linear(self.v, branch, bias_scale)
+        ``bias_scale``: for a homogeneous block, block(s h) = s block(h) with biases / s, which
+        lets a caller keep h rescaled (see propagation.propagate) without changing the model."""
+        out = self.entry.block(
+            h,
+            lambda x: self.linear(self.w, x, bias_scale),
+            lambda x: self.linear(self.v, x, bias_scale),
+            self.norm,
+        )
         return out if self.out_scale == 1.0 else out / self.out_scale
 
     @staticmethod
@@ -108,12 +116,12 @@ class SeparabilityNet(nn.Module):
         s_b: float = 0.0,
     ):
         super().__init__()
-        check_architecture(arch)
+        self.entry = architectures.get(arch)
         self.arch, self.width, self.depth = arch, width, depth
         if s_b < 0:
             raise ValueError(f"bias variance s_b must be >= 0, got {s_b}")
         self.scales = {"s_in": s_in, "s_w": s_w, "s_v": s_v, "s_b": s_b}
-        out_scale = math.sqrt(1.0 + s_w * s_v / 2.0) if arch == "resnet" and resnet_rescale else 1.0
+        out_scale = self.entry.trained_out_scale(s_w, s_v) if resnet_rescale else 1.0
         self.input = linear(in_dim, width)
         self.blocks = nn.ModuleList(
             Block(arch, width, bn_eps, bn_centering, out_scale) for _ in range(depth)
@@ -185,11 +193,15 @@ class Ensemble(nn.Module):
             for m in members
         ):
             raise ValueError("an ensemble needs classifiers of one architecture, depth and width")
-        if first.arch == "resnet_bn" and not isinstance(first.blocks[0].norm, nn.BatchNorm1d):
-            raise ValueError("an ensemble's resnet_bn members need centred BN (nn.BatchNorm1d)")
+        normalised = first.entry.normalised
+        if normalised and not isinstance(first.blocks[0].norm, nn.BatchNorm1d):
+            raise ValueError(
+                f"an ensemble's {first.arch} members need centred BN (nn.BatchNorm1d)"
+            )
         self.members = nn.ModuleList(members)
+        self.entry = first.entry
         self.norms = [
-            [m.blocks[layer].norm for m in members] if first.arch == "resnet_bn" else None
+            [m.blocks[layer].norm for m in members] if normalised else None
             for layer in range(first.depth)
         ]
         for layer, norms in enumerate(self.norms):
@@ -230,12 +242,12 @@ class Ensemble(nn.Module):
         h = stacked_linear([m.input for m in members], x)
         for layer in range(members[0].depth):
             blocks = [m.blocks[layer] for m in members]
-            u = stacked_linear([block.w for block in blocks], h)
-            branch = torch.relu(u if self.norms[layer] is None else self.batch_norm(layer, u))
-            if blocks[0].v is None:
-                h = branch
-                continue
-            h = h + stacked_linear([block.v for block in blocks], branch)
+            h = self.entry.block(
+                h,
+                lambda u, blocks=blocks: stacked_linear([block.w for block in blocks], u),
+                lambda u, blocks=blocks: stacked_linear([block.v for block in blocks], u),
+                lambda u, layer=layer: self.batch_norm(layer, u),
+            )
             if blocks[0].out_scale != 1.0:
                 h = h / blocks[0].out_scale
         return stacked_linear([m.head for m in members], h)

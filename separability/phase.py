@@ -25,7 +25,7 @@ from separability.decay import (
     paper_name,
     rate,
 )
-from separability.theory import check_architecture, log_angle_trajectory
+from separability.theory import log_angle_trajectory
 
 # float32 features resolve angles to about 1e-7; simulated angles are fitted only above this
 SIMULATION_FLOOR = 1e-5
@@ -71,7 +71,6 @@ def theory_phase(
     """Decay law of the scalar theory's theta_l from ``theta0`` at every cell of the grid
     s_w x s_b: one row per cell with the winning law, its rate (``decay.rate``), the window,
     and log theta at ``depth``. The whole grid runs as one vectorised recursion."""
-    check_architecture(arch)
     first, last = phase_window(depth)
     layers = np.union1d(fit_layers(first, last), [depth])
     grid_w, grid_b = np.meshgrid(

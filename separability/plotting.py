@@ -15,14 +15,16 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from separability import ARCHITECTURES
+from separability import architectures
 from separability.claims import bn_variant, width_errors
 from separability.decay import LAWS, RATE_NAMES, decay_windows, paper_name, rate, window_fits
 from separability.phase import simulated_phase, theory_at_cells
 from separability.theory import angle_trajectory, cosine_trajectory
 
-LABELS = {"mlp": "MLP", "resnet": "ResNet", "resnet_bn": "ResNet+BN"}
-COLORS = dict(zip(ARCHITECTURES, sns.color_palette("colorblind", 3)))
+LABELS = {name: entry.label for name, entry in architectures.REGISTRY.items()}
+PALETTE = sns.color_palette("colorblind", 10)
+COLORS = {name: PALETTE[entry.colour] for name, entry in architectures.REGISTRY.items()}
+ARCHITECTURES = architectures.names()
 THEORY_STYLE = {"linestyle": "--", "linewidth": 1.4}
 
 

@@ -1,9 +1,10 @@
 """Random-init propagation: finite-width simulation of the statistics through the layers.
 
 Features of the whole evaluation subset travel as one batch (BN uses that batch's statistics);
-only per-layer statistics are kept, never all layers' features. ``mlp`` and ``resnet`` are
-positively homogeneous, so their features are divided by their root mean square after every
-block and the log of that scale is carried (docs/models.md); ``resnet_bn`` is never rescaled.
+only per-layer statistics are kept, never all layers' features. Homogeneous architectures
+(``mlp``, ``resnet``) have their features divided by their root mean square after every block
+and the log of that scale carried (docs/models.md); normalised ones (``resnet_bn``,
+``mlp_bn``) are never rescaled.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
+from separability import architectures
 from separability.models import SeparabilityNet
 from separability.statistics import class_pair_masks, gram, layer_statistics
 
@@ -28,7 +30,7 @@ def propagate(
     With biases (s_b > 0) the blocks are not homogeneous: each block then sees its biases
     divided by scale_l, which is the same model on the rescaled features."""
     h, log_scale = h0, 0.0
-    rescale = model.arch != "resnet_bn"
+    rescale = model.entry.homogeneous
     with torch.no_grad():
         yield 0, h, log_scale
         for layer, block in enumerate(model.blocks, start=1):
@@ -116,8 +118,9 @@ def pair_statistics(
 ) -> pd.DataFrame:
     """Propagate controlled input pairs straight through ``depth`` random blocks (no input
     layer, as in the scalar theory) and return, per layer and initial angle, the mean angle
-    theta_l and mean cosine over the pairs. ``resnet_bn`` should use ``bn_centering=False``
-    to match the variance-only scalar theory (docs/theory.md)."""
+    theta_l and mean cosine over the pairs. A normalised architecture should use
+    ``bn_centering=False`` (the shared variance normaliser) to match the variance-only scalar
+    theory (docs/theory.md)."""
     model = SeparabilityNet(arch, width, width, depth, **model_kwargs).initialise(seed)
     h0, angle0 = pair_inputs(width, angles, pairs_per_angle, seed + 1_000_003)
     rows = []
@@ -155,9 +158,9 @@ def phase_pairs(
 ) -> pd.DataFrame:
     """Controlled pairs from ``angle`` through random ``arch`` blocks at each initialisation
     cell (s_w, s_b) of the phase diagram (figure 8), seeds 0..seeds-1: the ``pair_statistics``
-    rows with the cell's s_w and s_b as columns. resnet_bn uses variance-only BN, as the
-    scalar theory it is checked against."""
-    if arch == "resnet_bn":
+    rows with the cell's s_w and s_b as columns. Normalised architectures use the shared
+    variance normaliser, as the scalar theory they are checked against."""
+    if architectures.get(arch).normalised:
         model_kwargs = {**model_kwargs, "bn_centering": False}
     tables = [
         pair_statistics(

@@ -1,4 +1,5 @@
-"""Infinite-width (mean-field) theory of the three architectures.
+"""Infinite-width (mean-field) theory of the architectures of the registry
+(``separability.architectures``).
 
 Two forms, both from docs/theory.md:
 
@@ -18,15 +19,8 @@ import pandas as pd
 from scipy.linalg import blas
 from tqdm import tqdm
 
-from separability import ARCHITECTURES
+from separability import architectures
 from separability.statistics import class_pair_masks, layer_statistics
-
-
-def check_architecture(arch: str) -> str:
-    """Return ``arch`` if it is one of the paper's three architectures, else raise ValueError."""
-    if arch not in ARCHITECTURES:
-        raise ValueError(f"unknown architecture {arch!r}; expected one of {ARCHITECTURES}")
-    return arch
 
 
 def kappa_excess(c, theta):
@@ -186,6 +180,18 @@ def check_bn_form(bn: str) -> str:
     return bn
 
 
+def bn_branch_gram(
+    pre: np.ndarray, bn_centering: bool = True, bn: str = "exact"
+) -> np.ndarray:
+    """The Gram map of a normalised ReLU branch, E[relu(BN(u)) relu(BN(u))^T] for u ~ N(0,
+    ``pre``) per unit: the exact BN map ``bn_relu_gram`` (``bn="exact"``) or the large-batch
+    approximation R(``large_batch_bn_gram``) (``bn="large_batch"``), centred or variance-only
+    (``bn_centering``)."""
+    if check_bn_form(bn) == "exact":
+        return bn_relu_gram(pre, bn_centering)
+    return relu_gram(large_batch_bn_gram(pre, bn_centering))
+
+
 def gram_step(
     arch: str,
     gram: np.ndarray,
@@ -195,25 +201,19 @@ def gram_step(
     bn_centering: bool = True,
     bn: str = "exact",
 ) -> np.ndarray:
-    """One block of the infinite-width Gram recursion K_l -> K_{l+1} for ``arch``, with the
-    pre-activation Gram s_w K + s_b (bias variance s_b on every unit, docs/theory.md):
+    """One block of the infinite-width Gram recursion K_l -> K_{l+1} for ``arch`` (its registry
+    entry's ``gram_map``), with the pre-activation Gram s_w K + s_b (bias variance s_b on every
+    unit, docs/theory.md):
 
-    mlp: R(s_w K + s_b); resnet: K + s_v R(s_w K + s_b); resnet_bn: K + s_v B(s_w K + s_b) with
-    B the exact BN map ``bn_relu_gram`` (``bn="exact"``) or the large-batch approximation
-    R(``large_batch_bn_gram``) (``bn="large_batch"``). With centred BN the bias cancels exactly
-    (P 1 = 0, so P (s_w K + s_b 11^T) P = s_w P K P) and so does s_w (B is scale-invariant);
-    with variance-only BN (``bn_centering=False``) the bias does not cancel.
+    mlp: R(s_w K + s_b); resnet: K + s_v R(s_w K + s_b); resnet_bn: K + s_v B(s_w K + s_b);
+    mlp_bn: B(s_w K + s_b), with B the exact BN map ``bn_relu_gram`` (``bn="exact"``) or the
+    large-batch approximation R(``large_batch_bn_gram``) (``bn="large_batch"``). With centred
+    BN the bias cancels exactly (P 1 = 0, so P (s_w K + s_b 11^T) P = s_w P K P) and so does
+    s_w (B is scale-invariant); with variance-only BN (``bn_centering=False``) the bias does
+    not cancel.
     """
-    check_architecture(arch)
     check_bn_form(bn)
-    pre = s_w * gram + s_b
-    if arch == "mlp":
-        return relu_gram(pre)
-    if arch == "resnet":
-        return gram + s_v * relu_gram(pre)
-    if bn == "exact":
-        return gram + s_v * bn_relu_gram(pre, bn_centering)
-    return gram + s_v * relu_gram(large_batch_bn_gram(pre, bn_centering))
+    return architectures.get(arch).gram_map(gram, s_w, s_v, s_b, bn_centering, bn)
 
 
 def input_gram(x: np.ndarray, s_in: float = 1.0) -> np.ndarray:
@@ -234,13 +234,13 @@ def gram_trajectory(
 ) -> Iterator[tuple[int, np.ndarray, float]]:
     """Yield ``(l, K_l / scale_l, log scale_l)`` for l = 0..depth of the Gram recursion.
 
-    ``mlp`` and ``resnet`` satisfy F_{s_b}(a K) = a F_{s_b / a}(K) (ReLU is positively
-    homogeneous), so K is divided by its mean diagonal after each block, the logarithm of the
-    removed scale is carried along and the next block sees the bias variance s_b / scale:
-    exact, and nothing overflows at any depth. ``resnet_bn`` is not homogeneous and is never
-    rescaled.
+    Homogeneous architectures (``mlp``, ``resnet``) satisfy F_{s_b}(a K) = a F_{s_b / a}(K)
+    (ReLU is positively homogeneous), so K is divided by its mean diagonal after each block,
+    the logarithm of the removed scale is carried along and the next block sees the bias
+    variance s_b / scale: exact, and nothing overflows at any depth. Normalised architectures
+    (``resnet_bn``, ``mlp_bn``) are not homogeneous and are never rescaled.
     """
-    check_architecture(arch)
+    homogeneous = architectures.get(arch).homogeneous
     gram = np.array(gram0, dtype=np.float64, copy=True)
     log_scale = 0.0
     for layer in range(depth + 1):
@@ -249,7 +249,7 @@ def gram_trajectory(
             return
         bias = s_b * math.exp(-log_scale) if s_b else 0.0
         gram = gram_step(arch, gram, s_w, s_v, bias, bn_centering, bn)
-        if arch != "resnet_bn":
+        if homogeneous:
             scale = float(np.mean(np.diag(gram)))
             gram = gram / scale
             log_scale += math.log(scale)
@@ -303,17 +303,25 @@ def _log_half_deficits(
 
     One block is g' = g (1 - m delta), delta = r / (s_w + r) + s_w / (s_w + r) F(theta_u):
     the bias's share of the pre-activation (r = s_b / q, the bias variance against the
-    signal's) plus the ReLU kernel's share F (``kappa_share``) at the pre-activation angle
-    theta_u; m is the branch's weight, 1 (mlp), (s_v u / 2) / q' (resnet) or b / (q + b)
-    (resnet_bn). r and m follow q alone, never the angle. Iterating log g keeps every
-    significant digit however small the angle becomes (no floor where c rounds to 1, no
-    underflow).
+    signal's) plus the ReLU kernel's share F (``kappa_share``; 0 for a linear branch) at the
+    pre-activation angle theta_u; m is the branch's weight in the block's output, 1 without a
+    skip path and s_v q_b / q' with one, q_b the branch's second moment: u / 2 after a ReLU (u
+    after a linear branch), u = q (s_w + r), or 1/2 after a normalised ReLU branch (the
+    registry entry's ``scalar_form``; docs/theory.md, section 6). r and m follow q alone, never
+    the angle; an unnormalised block's q is carried relative to its input's (it is
+    homogeneous), a normalised one's absolutely (it grows at most linearly). Iterating log g
+    keeps every significant digit however small the angle becomes (no floor where c rounds to
+    1, no underflow).
     """
+    form = architectures.get(arch).scalar_form()
+    if form is None:
+        raise ValueError(f"architecture {arch!r} has no scalar form of one angle")
     arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (log_g0, s_w, s_v, q0, s_b)))
     log_g, s_w, s_v, q, s_b = (v.ravel().copy() for v in arrays)
     if np.any(s_w <= 0) or np.any(s_v < 0) or np.any(q <= 0) or np.any(s_b < 0):
         raise ValueError("the scalar recursion needs s_w > 0, s_v >= 0, q0 > 0 and s_b >= 0")
     biased = bool(np.any(s_b > 0))
+    spread = 2.0 if form.relu else 1.0  # the branch's second moment is u / spread
     r = s_b / q
     recorded, order = np.unique(layers, return_inverse=True)
     out = np.empty((len(recorded), log_g.size))
@@ -330,24 +338,31 @@ def _log_half_deficits(
             log_pre = log_g + np.log(pre)
         else:
             pre, log_pre = 1.0, log_g
-        half_chord = np.exp(0.5 * log_pre)
-        theta_u = np.arcsin(half_chord)
-        theta_u *= 2.0
-        delta = kappa_share(theta_u, half_chord)
+        if form.relu:
+            half_chord = np.exp(0.5 * log_pre)
+            theta_u = np.arcsin(half_chord)
+            theta_u *= 2.0
+            delta = kappa_share(theta_u, half_chord)
+        else:
+            delta = np.zeros_like(log_g)
         if biased:
             delta *= pre
             delta += r / (s_w + r)
-        if arch == "mlp":
-            mix = 1.0
-            r = 2.0 * r / (s_w + r)
-        elif arch == "resnet":
-            gain = s_v * (s_w + r) / 2.0
+        if form.normalised:
+            if form.skip:
+                mix = s_v / (2.0 * q + s_v)
+                q = q + s_v / 2.0
+            else:
+                mix = 1.0
+                q = np.full_like(q, 0.5)
+            r = s_b / q
+        elif form.skip:
+            gain = s_v * (s_w + r) / spread
             mix = gain / (1.0 + gain)
             r = r / (1.0 + gain)
         else:
-            mix = s_v / (2.0 * q + s_v)
-            q = q + s_v / 2.0
-            r = s_b / q
+            mix = 1.0
+            r = spread * r / (s_w + r)
         delta *= -mix
         log_g += np.log1p(delta)
 
@@ -368,13 +383,13 @@ def cosine_trajectory(arch: str, cos0, depth: int, s_w=2.0, s_v=2.0, q0=1.0, s_b
 
     mlp: c' = kappa(c_u), q' = u / 2; resnet: c' = (q c + s_v (u / 2) kappa(c_u)) / q',
     q' = q + s_v u / 2; resnet_bn (variance-only BN): c' = (q c + b kappa(c_u)) / (q + b),
-    q' = q + b, b = s_v / 2. With s_b = 0 these are kappa(c), (c + a kappa(c)) / (1 + a) with
-    a = s_w s_v / 2, and the BN form with kappa(c). ``cos0`` and the variances may be arrays
+    q' = q + b, b = s_v / 2; mlp_bn (variance-only BN): c' = kappa(c_u), q' = 1/2. With s_b = 0
+    these are kappa(c), (c + a kappa(c)) / (1 + a) with a = s_w s_v / 2, the BN form with
+    kappa(c), and kappa(c) again for mlp_bn (the same angle map as the MLP). ``cos0`` and the variances may be arrays
     (broadcast together); the result has the broadcast shape + (depth + 1,), index 0 is cos0.
     Computed from the deficit 1 - c (see ``angle_trajectory`` for angles below 1e-8, where c
     itself rounds to 1).
     """
-    check_architecture(arch)
     cos0 = np.asarray(cos0, dtype=np.float64)
     if np.any(np.abs(cos0) > 1):
         raise ValueError("cos0 must lie in [-1, 1]")
@@ -396,7 +411,6 @@ def log_angle_trajectory(
     [0, pi]), at ``layers`` (default 0..depth): shape broadcast(theta0, variances) +
     (len(layers),). Finite however deep the angle falls (exponential decay passes 1e-300 within
     a few thousand layers), with float64's relative precision at every depth."""
-    check_architecture(arch)
     theta0 = np.asarray(theta0, dtype=np.float64)
     if np.any((theta0 < 0) | (theta0 > math.pi)):
         raise ValueError("theta0 must lie in [0, pi]")
@@ -425,10 +439,10 @@ def angle_trajectory(
 
 
 def theory_variant(arch: str, bn_centering: bool = True, bn: str = "exact") -> str:
-    """Name of a Gram-recursion variant in the theory tables: "-" for mlp and resnet; for
-    resnet_bn "centred" or "variance_only", with "_large_batch" appended for the large-batch
-    approximation of BN."""
-    if check_architecture(arch) != "resnet_bn":
+    """Name of a Gram-recursion variant in the theory tables: "-" for an unnormalised
+    architecture (mlp, resnet); for a normalised one (resnet_bn, mlp_bn) "centred" or
+    "variance_only", with "_large_batch" appended for the large-batch approximation of BN."""
+    if not architectures.get(arch).normalised:
         return "-"
     name = "centred" if bn_centering else "variance_only"
     return name if check_bn_form(bn) == "exact" else f"{name}_large_batch"
@@ -463,12 +477,12 @@ def gram_statistics(
 
 
 def table_variants(arch: str, bn: str = "exact", centering: bool = True) -> list[tuple[bool, str]]:
-    """The (bn_centering, bn form) variants of one theory table of ``arch``: one for mlp and
-    resnet; for resnet_bn with ``centering`` centred BN in the form ``bn`` and, with the exact
-    form, also the centred large-batch approximation (cheap: one ReLU map per block), drawn as
-    a marked secondary curve; without ``centering`` variance-only BN in the form ``bn`` (a
-    table of its own: only the figures draw it)."""
-    if check_architecture(arch) != "resnet_bn":
+    """The (bn_centering, bn form) variants of one theory table of ``arch``: one for an
+    unnormalised architecture; for a normalised one with ``centering`` centred BN in the form
+    ``bn`` and, with the exact form, also the centred large-batch approximation (cheap: one
+    ReLU map per block), drawn as a marked secondary curve; without ``centering``
+    variance-only BN in the form ``bn`` (a table of its own: only the figures draw it)."""
+    if not architectures.get(arch).normalised:
         return [(True, check_bn_form(bn))]
     if not centering:
         return [(False, check_bn_form(bn))]

@@ -46,7 +46,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from separability import ARCHITECTURES
+from separability import architectures
 from separability.io import code_fingerprint, data_fingerprint, load_checkpoint, save_checkpoint
 from separability.models import Ensemble, SeparabilityNet
 from separability.statistics import (
@@ -57,7 +57,6 @@ from separability.statistics import (
     layer_statistics,
     ncm_accuracy,
 )
-from separability.theory import check_architecture
 
 LOG = logging.getLogger("separability")
 
@@ -113,7 +112,7 @@ class RunConfig:
     bn_eps: float = 1e-5
 
     def __post_init__(self):
-        check_architecture(self.arch)
+        architectures.get(self.arch)
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, not {self.optimizer!r}")
         if self.schedule not in SCHEDULES:
@@ -623,7 +622,7 @@ def train_runs(
             statistics["trained"] = subset_statistics(result.model, data, batch_statistics=False)
             statistics["trained_batch"] = (
                 subset_statistics(result.model, data, batch_statistics=True)
-                if c.arch == "resnet_bn"
+                if architectures.get(c.arch).normalised
                 else statistics["trained"]
             )
             if collapsed(statistics["trained"]):
@@ -900,7 +899,7 @@ def aggregate(records: Sequence[Mapping]) -> tuple[pd.DataFrame, pd.DataFrame]:
     for column in ("diverged_epoch", "diverged_step"):
         runs[column] = runs[column].astype("Int64")
     layers = pd.DataFrame([row for record in records for row in layer_rows(record)])
-    order = {arch: rank for rank, arch in enumerate(ARCHITECTURES)}
+    order = {arch: rank for rank, arch in enumerate(architectures.names())}
     runs = runs.sort_values(
         ["arch", "depth", "seed"],
         key=lambda c: c.map(order) if c.name == "arch" else c,
