@@ -12,10 +12,10 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/propagation.smk"
 include: "workflow/rules/theory.smk"
-include: "workflow/rules/figures.smk"
 include: "workflow/rules/phase.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/claims.smk"
+include: "workflow/rules/figures.smk"
 
 
 report: "workflow/report/workflow.rst"

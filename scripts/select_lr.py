@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from separability.data import load_prepared
 from separability.io import git_revision, write_json
-from separability.training import resolve_device, run_config, select_learning_rate
+from separability.training.config import resolve_device, run_config
+from separability.training.selection import select_learning_rate
 from separability.workflow import rule_log, set_threads
 
 if TYPE_CHECKING:

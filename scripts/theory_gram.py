@@ -1,5 +1,5 @@
 """Snakemake script of rules theory_gram and theory_gram_variance_only: infinite-width Gram
-recursion on the evaluation subset, one table of separability.theory.table_variants (for
+recursion on the evaluation subset, one table of separability.theory_tables.table_variants (for
 resnet_bn centred BN and its large-batch form, or variance-only BN)."""
 
 from typing import TYPE_CHECKING
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from threadpoolctl import threadpool_limits
 
 from separability.data import load_prepared
-from separability.theory import gram_table
+from separability.theory_tables import gram_table
 from separability.workflow import rule_log, write_table
 
 if TYPE_CHECKING:

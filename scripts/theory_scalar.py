@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 
 from separability.statistics import recorded_layers
-from separability.theory import scalar_angles
+from separability.theory_tables import scalar_angles
 from separability.workflow import rule_log, write_table
 
 if TYPE_CHECKING:

@@ -1,15 +1,16 @@
 """Snakemake script of rule train: for each depth of params.depths, the seeded training runs
 (params.seeds) of one architecture at that depth's chosen learning rate, trained together,
-each with per-epoch history, divergence status, per-layer statistics before and after
-training and the trained model (C1, C5). Each depth's runs resume from their checkpoint in
-params.checkpoints after an interruption."""
+each with per-epoch history, divergence status and the trained model (C1, C5); the
+separability analysis of the trained models is rule analyse_training's. Each depth's runs
+resume from their checkpoint in params.checkpoints after an interruption."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from separability.data import load_prepared
 from separability.io import git_revision, read_json, write_json
-from separability.training import resolve_device, run_config, save_model, train_runs
+from separability.training.config import resolve_device, run_config
+from separability.training.fit import save_model, train_runs
 from separability.workflow import rule_log, set_threads
 
 if TYPE_CHECKING:

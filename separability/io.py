@@ -22,9 +22,9 @@ import torch
 
 LOG = logging.getLogger("separability")
 
-# Modules whose source determines a training run (the model, the training loop, the statistics
-# recorded at its end); a checkpoint written by other code is not resumed.
-TRAINING_CODE = ("models.py", "training.py", "statistics.py")
+# Modules whose source determines a training run (the architectures, the model, the training
+# loop); a checkpoint written by other code is not resumed.
+TRAINING_CODE = ("architectures.py", "models.py", "training/config.py", "training/fit.py")
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:

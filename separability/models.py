@@ -195,9 +195,7 @@ class Ensemble(nn.Module):
             raise ValueError("an ensemble needs classifiers of one architecture, depth and width")
         normalised = first.entry.normalised
         if normalised and not isinstance(first.blocks[0].norm, nn.BatchNorm1d):
-            raise ValueError(
-                f"an ensemble's {first.arch} members need centred BN (nn.BatchNorm1d)"
-            )
+            raise ValueError(f"an ensemble's {first.arch} members need centred BN (nn.BatchNorm1d)")
         self.members = nn.ModuleList(members)
         self.entry = first.entry
         self.norms = [

@@ -15,12 +15,9 @@ import math
 from collections.abc import Iterator
 
 import numpy as np
-import pandas as pd
 from scipy.linalg import blas
-from tqdm import tqdm
 
 from separability import architectures
-from separability.statistics import class_pair_masks, layer_statistics
 
 
 def kappa_excess(c, theta):
@@ -180,9 +177,7 @@ def check_bn_form(bn: str) -> str:
     return bn
 
 
-def bn_branch_gram(
-    pre: np.ndarray, bn_centering: bool = True, bn: str = "exact"
-) -> np.ndarray:
+def bn_branch_gram(pre: np.ndarray, bn_centering: bool = True, bn: str = "exact") -> np.ndarray:
     """The Gram map of a normalised ReLU branch, E[relu(BN(u)) relu(BN(u))^T] for u ~ N(0,
     ``pre``) per unit: the exact BN map ``bn_relu_gram`` (``bn="exact"``) or the large-batch
     approximation R(``large_batch_bn_gram``) (``bn="large_batch"``), centred or variance-only
@@ -385,8 +380,9 @@ def cosine_trajectory(arch: str, cos0, depth: int, s_w=2.0, s_v=2.0, q0=1.0, s_b
     q' = q + s_v u / 2; resnet_bn (variance-only BN): c' = (q c + b kappa(c_u)) / (q + b),
     q' = q + b, b = s_v / 2; mlp_bn (variance-only BN): c' = kappa(c_u), q' = 1/2. With s_b = 0
     these are kappa(c), (c + a kappa(c)) / (1 + a) with a = s_w s_v / 2, the BN form with
-    kappa(c), and kappa(c) again for mlp_bn (the same angle map as the MLP). ``cos0`` and the variances may be arrays
-    (broadcast together); the result has the broadcast shape + (depth + 1,), index 0 is cos0.
+    kappa(c), and kappa(c) again for mlp_bn (the same angle map as the MLP). ``cos0`` and the
+    variances may be arrays (broadcast together); the result has the broadcast shape +
+    (depth + 1,), index 0 is cos0.
     Computed from the deficit 1 - c (see ``angle_trajectory`` for angles below 1e-8, where c
     itself rounds to 1).
     """
@@ -436,113 +432,3 @@ def angle_trajectory(
     0..depth), resolved to float64's relative precision down to 1e-300 (below that they
     underflow to 0: use ``log_angle_trajectory``)."""
     return np.exp(log_angle_trajectory(arch, theta0, depth, s_w, s_v, q0, s_b, layers))
-
-
-def theory_variant(arch: str, bn_centering: bool = True, bn: str = "exact") -> str:
-    """Name of a Gram-recursion variant in the theory tables: "-" for an unnormalised
-    architecture (mlp, resnet); for a normalised one (resnet_bn, mlp_bn) "centred" or
-    "variance_only", with "_large_batch" appended for the large-batch approximation of BN."""
-    if not architectures.get(arch).normalised:
-        return "-"
-    name = "centred" if bn_centering else "variance_only"
-    return name if check_bn_form(bn) == "exact" else f"{name}_large_batch"
-
-
-def gram_statistics(
-    arch: str,
-    x: np.ndarray,
-    labels: np.ndarray,
-    depth: int,
-    s_in: float = 1.0,
-    s_w: float = 2.0,
-    s_v: float = 2.0,
-    s_b: float = 0.0,
-    bn_centering: bool = True,
-    bn: str = "exact",
-    progress: bool = True,
-) -> pd.DataFrame:
-    """Infinite-width statistics (docs/statistics.md) of the evaluation subset (x, labels) at
-    every layer 0..depth: the Gram recursion from K_0 = s_in X X^T / D, statistics by
-    ``layer_statistics`` (the same function the simulation uses); column ``variant`` names the
-    BN form (``theory_variant``)."""
-    masks = class_pair_masks(labels)
-    steps = gram_trajectory(arch, input_gram(x, s_in), depth, s_w, s_v, s_b, bn_centering, bn)
-    rows = [
-        {"layer": layer, **layer_statistics(gram, masks, log_scale)}
-        for layer, gram, log_scale in tqdm(
-            steps, total=depth + 1, disable=not progress, desc=f"theory {arch}", mininterval=2.0
-        )
-    ]
-    return pd.DataFrame(rows).assign(arch=arch, variant=theory_variant(arch, bn_centering, bn))
-
-
-def table_variants(arch: str, bn: str = "exact", centering: bool = True) -> list[tuple[bool, str]]:
-    """The (bn_centering, bn form) variants of one theory table of ``arch``: one for an
-    unnormalised architecture; for a normalised one with ``centering`` centred BN in the form
-    ``bn`` and, with the exact form, also the centred large-batch approximation (cheap: one
-    ReLU map per block), drawn as a marked secondary curve; without ``centering``
-    variance-only BN in the form ``bn`` (a table of its own: only the figures draw it)."""
-    if not architectures.get(arch).normalised:
-        return [(True, check_bn_form(bn))]
-    if not centering:
-        return [(False, check_bn_form(bn))]
-    extra = [(True, "large_batch")] if check_bn_form(bn) == "exact" else []
-    return [(True, bn), *extra]
-
-
-def gram_table(
-    arch: str,
-    x: np.ndarray,
-    labels: np.ndarray,
-    depth: int,
-    s_in: float = 1.0,
-    s_w: float = 2.0,
-    s_v: float = 2.0,
-    s_b: float = 0.0,
-    bn: str = "exact",
-    centering: bool = True,
-    progress: bool = True,
-) -> pd.DataFrame:
-    """``gram_statistics`` of every variant of ``table_variants(arch, bn, centering)``,
-    stacked: one theory table of one architecture (rows told apart by ``variant``)."""
-    return pd.concat(
-        [
-            gram_statistics(arch, x, labels, depth, s_in, s_w, s_v, s_b, centred, form, progress)
-            for centred, form in table_variants(arch, bn, centering)
-        ],
-        ignore_index=True,
-    )
-
-
-def scalar_angles(
-    architectures,
-    angles,
-    depth: int,
-    layers: np.ndarray,
-    s_w: float = 2.0,
-    s_v: float = 2.0,
-    s_b: float = 0.0,
-) -> pd.DataFrame:
-    """Tidy table of the scalar recursion: cosine, angle theta_l and log theta_l for every
-    architecture and initial angle at the given layers (0..depth); log_theta stays exact where
-    an exponential decay takes theta below float64's range."""
-    angles = np.asarray(angles, dtype=float)
-    layers = np.asarray(layers, dtype=int)
-    tables = []
-    for arch in architectures:
-        log_theta = log_angle_trajectory(arch, angles, depth, s_w, s_v, s_b=s_b, layers=layers)
-        for angle0, row in zip(angles, log_theta):
-            theta = np.exp(row)
-            tables.append(
-                pd.DataFrame(
-                    {
-                        "arch": arch,
-                        "angle0": angle0,
-                        "layer": layers,
-                        "cos": np.cos(theta),
-                        "theta": theta,
-                        "log_theta": row,
-                    }
-                )
-            )
-    return pd.concat(tables, ignore_index=True)

@@ -10,7 +10,8 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from separability import claims
+from separability import tables
+from separability.claims import angles, assess, random_init, trained, verdicts
 
 
 def ratio_tables(mlp_ratios, resnet_offset=0.1, bn_offset=0.2, seeds=4, noise=0.005):
@@ -50,32 +51,32 @@ def ratio_tables(mlp_ratios, resnet_offset=0.1, bn_offset=0.2, seeds=4, noise=0.
 
 def test_c2_decreasing_ratio_holds_and_flat_does_not():
     distance, theory = ratio_tables(np.linspace(1.4, 1.1, 20))
-    assert claims.claim_c2(distance, theory)["verdict"] == "holds"
+    assert random_init.claim_c2(distance, theory)["verdict"] == "holds"
     distance, theory = ratio_tables(np.linspace(1.1, 1.4, 20))
-    assert claims.claim_c2(distance, theory)["verdict"] == "does not hold"
+    assert random_init.claim_c2(distance, theory)["verdict"] == "does not hold"
 
 
 def test_c3_ordering_is_detected():
     distance, theory = ratio_tables(np.full(20, 1.2))
-    assert claims.claim_c3(distance, theory, [5, 19])["verdict"] == "holds"
+    assert random_init.claim_c3(distance, theory, [5, 19])["verdict"] == "holds"
     distance, theory = ratio_tables(np.full(20, 1.2), resnet_offset=-0.1, bn_offset=-0.2)
-    assert claims.claim_c3(distance, theory, [5, 19])["verdict"] == "does not hold"
+    assert random_init.claim_c3(distance, theory, [5, 19])["verdict"] == "does not hold"
 
 
 def test_ordering_respects_the_seed_spread():
-    close = claims.ordered({"resnet_bn": [1.0, 1.2, 0.8], "resnet": [1.05, 1.25, 0.85]})
+    close = verdicts.ordered({"resnet_bn": [1.0, 1.2, 0.8], "resnet": [1.05, 1.25, 0.85]})
     assert close["verdict"] == "inconclusive"  # interval contains 0: neither way decided
-    far = claims.ordered({"resnet_bn": [1.0, 1.01, 0.99], "resnet": [1.5, 1.51, 1.49]})
+    far = verdicts.ordered({"resnet_bn": [1.0, 1.01, 0.99], "resnet": [1.5, 1.51, 1.49]})
     assert far["verdict"] == "does not hold" and not far["holds"]
-    clear = claims.ordered({"resnet_bn": [1.5, 1.51, 1.49], "resnet": [1.0, 1.01, 0.99]})
+    clear = verdicts.ordered({"resnet_bn": [1.5, 1.51, 1.49], "resnet": [1.0, 1.01, 0.99]})
     assert clear["verdict"] == "holds" and clear["pairs"][0]["interval"][0] > 0
 
 
 def test_fewer_than_three_seeds_is_inconclusive():
     """Two seeds per group cannot decide a comparison, however far apart the means."""
-    two = claims.ordered({"resnet_bn": [1.0, 1.01], "resnet": [1.5, 1.51]})
+    two = verdicts.ordered({"resnet_bn": [1.0, 1.01], "resnet": [1.5, 1.51]})
     assert two["verdict"] == "inconclusive"
-    assert claims.ordered({"resnet": [1.0, 1.1, 1.2]})["verdict"] == "inconclusive"
+    assert verdicts.ordered({"resnet": [1.0, 1.1, 1.2]})["verdict"] == "inconclusive"
 
 
 def test_c6_width_scan_and_discrepancy():
@@ -96,12 +97,12 @@ def test_c6_width_scan_and_discrepancy():
                             "ratio": exact + sign * 0.5 / math.sqrt(width),
                         }
                     )
-    result = claims.claim_c6(distance, theory, pd.DataFrame(rows), [5, 9])
+    result = random_init.claim_c6(distance, theory, pd.DataFrame(rows), [5, 9])
     assert result["verdict"] == "holds"
     slopes = result["measured"]["width_scan"]
     assert all(s["slope"] == pytest.approx(-0.5, abs=0.01) for s in slopes.values())
     flat = pd.DataFrame(rows).assign(ratio=lambda t: t.ratio + 0.3)  # biased at every width
-    assert claims.claim_c6(distance, theory, flat, [5, 9])["verdict"] == "partly"
+    assert random_init.claim_c6(distance, theory, flat, [5, 9])["verdict"] == "partly"
 
 
 def test_claims_use_the_exact_bn_theory_and_report_the_large_batch_one():
@@ -113,15 +114,15 @@ def test_claims_use_the_exact_bn_theory_and_report_the_large_batch_one():
         variant="centred_large_batch", ratio=lambda t: t.ratio + 0.2
     )
     both = pd.concat([theory, approximate], ignore_index=True)
-    assert claims.bn_variant(both) == "centred"
-    assert set(claims.main_theory(both).variant) == {"-", "centred"}
+    assert tables.bn_variant(both) == "centred"
+    assert set(tables.main_theory(both).variant) == {"-", "centred"}
     width = pd.concat([distance.assign(width=64), distance.assign(width=256)])
-    result = claims.claim_c6(distance, both, width, [5, 9])
+    result = random_init.claim_c6(distance, both, width, [5, 9])
     assert result["measured"]["bn_theory"] == "centred"
     assert "width_scan_large_batch" in result["measured"] and "exact BN" in result["evidence"]
     alone = approximate.pipe(lambda t: pd.concat([theory[theory.variant == "-"], t]))
-    assert claims.bn_variant(alone) == "centred_large_batch"
-    lone = claims.claim_c6(distance, alone, width, [5, 9])
+    assert tables.bn_variant(alone) == "centred_large_batch"
+    lone = random_init.claim_c6(distance, alone, width, [5, 9])
     assert "large-batch BN approximation" in lone["evidence"]
     assert lone["measured"]["depths"][0]["relative_discrepancy"]["resnet_bn"] > 0.1
 
@@ -157,7 +158,7 @@ def runs_table(correlated: bool = True, seeds=4, depths=(2, 8)):
             "depth": depths[-1],
             "seed": 99,
             "status": "diverged",
-            **{column: float("nan") for column in claims.TRAINED_MEASURES},
+            **{column: float("nan") for column in trained.TRAINED_MEASURES},
             "test_accuracy": float("nan"),
             "train_accuracy": float("nan"),
         }
@@ -170,19 +171,19 @@ def secondary_verdicts(result):
 
 
 def test_c1_correlation_and_its_absence():
-    result = claims.claim_c1(runs_table(True), 500, 0)
+    result = trained.claim_c1(runs_table(True), 500, 0)
     assert result["verdict"] == "holds" and result["measured"]["spearman"] > 0.9
     assert result["measured"]["measure"] == "heldout_ratio_trained"
     assert result["measured"]["unfinished"]["by_status"] == {"diverged": 1}
-    absent = claims.claim_c1(runs_table(False), 500, 0)
+    absent = trained.claim_c1(runs_table(False), 500, 0)
     assert absent["measured"]["ci95"][0] < 0 < absent["measured"]["ci95"][1]
     assert absent["verdict"] == "inconclusive"  # an interval containing 0 decides nothing
     reversed_ = runs_table(True).assign(heldout_ratio_trained=lambda t: -t.heldout_ratio_trained)
-    assert claims.claim_c1(reversed_, 500, 0)["verdict"] == "does not hold"
+    assert trained.claim_c1(reversed_, 500, 0)["verdict"] == "does not hold"
 
 
 def test_c1_secondary_measures_have_their_own_verdicts():
-    verdicts = secondary_verdicts(claims.claim_c1(runs_table(True), 500, 0))
+    verdicts = secondary_verdicts(trained.claim_c1(runs_table(True), 500, 0))
     assert verdicts["C1 on the training-subset ratio d_b/d_w"] == "does not hold"
     assert verdicts["C1 on the held-out Fisher criterion trace(S_B)/trace(S_W)"] == "holds"
     assert verdicts["C1 on the held-out nearest-class-mean accuracy"] == "holds"
@@ -198,7 +199,7 @@ def test_c1_within_depth_and_architecture_expose_a_pure_depth_effect():
     table["heldout_ratio_trained"] = 3.0 - 0.3 * shift + 0.01 * rng.standard_normal(len(table))
     table["test_accuracy"] = 0.95 - 0.1 * shift + 0.01 * rng.standard_normal(len(table))
     table.loc[~finished, ["heldout_ratio_trained", "test_accuracy"]] = np.nan
-    result = claims.claim_c1(table, 500, 0)
+    result = trained.claim_c1(table, 500, 0)
     verdicts = secondary_verdicts(result)
     assert result["verdict"] == "holds"
     assert [verdicts[f"C1 within L = {d} (held-out ratio)"] for d in (2, 8, 32)] == [
@@ -210,21 +211,21 @@ def test_c1_within_depth_and_architecture_expose_a_pure_depth_effect():
 
 
 def test_c1_with_too_few_runs_is_inconclusive():
-    few = runs_table(True).query("status == 'ok'").head(claims.MIN_RUNS - 1)
-    result = claims.claim_c1(few, 200, 0)
+    few = runs_table(True).query("status == 'ok'").head(verdicts.MIN_RUNS - 1)
+    result = trained.claim_c1(few, 200, 0)
     assert result["verdict"] == "inconclusive" and math.isnan(result["measured"]["ci95"][0])
 
 
 def test_c5_ordering_and_unfinished_runs_counted():
-    result = claims.claim_c5(runs_table(True))
+    result = trained.claim_c5(runs_table(True))
     assert result["verdict"] == "holds"
     assert result["measured"]["unfinished"]["by_model"] == {"mlp L=8": 1}
     reversed_ = runs_table(True).assign(
         heldout_ratio_trained=lambda t: np.where(t.arch == "mlp", 3.0, t.heldout_ratio_trained)
     )
-    assert claims.claim_c5(reversed_)["verdict"] == "does not hold"
-    assert claims.claim_c5(runs_table(True, seeds=2))["verdict"] == "inconclusive"
-    verdicts = secondary_verdicts(claims.claim_c5(reversed_))
+    assert trained.claim_c5(reversed_)["verdict"] == "does not hold"
+    assert trained.claim_c5(runs_table(True, seeds=2))["verdict"] == "inconclusive"
+    verdicts = secondary_verdicts(trained.claim_c5(reversed_))
     assert verdicts["C5 on the training-subset ratio d_b/d_w"] == "does not hold"  # 5 - ratio
 
 
@@ -233,7 +234,7 @@ def test_c5_with_and_without_the_networks_that_did_not_fit():
     fitted-only comparison leaves depth 8 out."""
     table = runs_table(True)
     table.loc[(table.arch == "mlp") & (table.depth == 8), "train_accuracy"] = 0.5
-    result = claims.claim_c5(table)
+    result = trained.claim_c5(table)
     assert result["measured"]["unfitted"] == ["mlp L=8"]
     assert result["measured"]["fitted"]["resnet L=8"]["fitted"]
     assert [r["depth"] for r in result["measured"]["depths"]] == [2, 8]
@@ -253,30 +254,30 @@ def test_c4_names_the_decay_laws():
         rows.append(pd.DataFrame({"arch": arch, "angle0": 1.5, "layer": layers, "theta": theta}))
     scalar = pd.concat(rows)
     pairs = pd.concat([scalar[scalar.layer <= 1000].assign(seed=s) for s in range(2)])
-    result = claims.claim_c4(scalar, pairs)
+    result = angles.claim_c4(scalar, pairs)
     assert result["verdict"] == "holds", result["evidence"]
     assert result["measured"]["mlp"]["theory"][-1]["paper_name"] == "exponential"
 
 
 def test_verdict_rule():
-    assert claims.verdict([True, True]) == "holds"
-    assert claims.verdict([True, False]) == "partly"
-    assert claims.verdict([False]) == "does not hold"
-    assert claims.verdict(["inconclusive", "inconclusive"]) == "inconclusive"
-    assert claims.verdict(["holds", "inconclusive"]) == "partly"
-    assert claims.verdict(["does not hold", "inconclusive"]) == "does not hold"
-    assert claims.verdict([True, "partly"]) == "partly"
+    assert verdicts.verdict([True, True]) == "holds"
+    assert verdicts.verdict([True, False]) == "partly"
+    assert verdicts.verdict([False]) == "does not hold"
+    assert verdicts.verdict(["inconclusive", "inconclusive"]) == "inconclusive"
+    assert verdicts.verdict(["holds", "inconclusive"]) == "partly"
+    assert verdicts.verdict(["does not hold", "inconclusive"]) == "does not hold"
+    assert verdicts.verdict([True, "partly"]) == "partly"
     with pytest.raises(ValueError, match="maybe"):
-        claims.verdict(["maybe"])
+        verdicts.verdict(["maybe"])
 
 
 def test_missing_or_malformed_input_is_named(tmp_path):
     with pytest.raises(ValueError, match="absent.tsv"):
-        claims.read_result(str(tmp_path / "absent.tsv"), "runs")
+        tables.read_result(str(tmp_path / "absent.tsv"), "runs")
     bad = tmp_path / "runs.tsv"
     bad.write_text("arch\tdepth\nmlp\t2\n")
     with pytest.raises(ValueError, match=r"runs.tsv is malformed: missing columns"):
-        claims.read_result(str(bad), "runs")
+        tables.read_result(str(bad), "runs")
 
 
 def full_claims():
@@ -295,7 +296,7 @@ def full_claims():
         "pairs": pairs,
         "runs": runs_table(True),
     }
-    return claims.assess("digits", tables, [5, 11], 200, 0)
+    return assess.assess("digits", tables, [5, 11], 200, 0)
 
 
 def test_claims_json_validates_against_the_schema():
@@ -307,20 +308,20 @@ def test_claims_json_validates_against_the_schema():
         jsonschema.validate(broken, schema)
     undecided = dict(document, C5={**document["C5"], "verdict": "inconclusive"})
     jsonschema.validate(undecided, schema)
-    assert {entry["verdict"] for entry in document["C1"]["secondary"]} <= set(claims.VERDICTS)
+    assert {entry["verdict"] for entry in document["C1"]["secondary"]} <= set(verdicts.VERDICTS)
 
 
 def test_robustness_recomputes_random_init_claims():
     distance, theory = ratio_tables(np.linspace(1.4, 1.1, 12))
     width = pd.concat([distance.assign(width=w) for w in (32, 128)])
     other = {"synthetic": {"distance": distance, "theory": theory, "width": width}}
-    entries = claims.robustness(other, width, theory, second_width=32, depths=[5, 11])
+    entries = assess.robustness(other, width, theory, second_width=32, depths=[5, 11])
     assert [e["C2"]["setting"] for e in entries] == ["data set synthetic", "width N = 32"]
     assert set(entries[0]) == {"C2", "C3", "C6"} and set(entries[1]) == {"C2", "C3"}
-    result = claims.add_robustness(full_claims(), entries)
+    result = assess.add_robustness(full_claims(), entries)
     assert len(result["C2"]["robustness"]) == 2 and "robustness" not in result["C1"]
     with pytest.raises(ValueError, match="width 64 is not among"):
-        claims.robustness({}, width, theory, second_width=64, depths=[5])
+        assess.robustness({}, width, theory, second_width=64, depths=[5])
 
 
 @pytest.mark.slow
@@ -333,4 +334,4 @@ def test_smoke_dag_claims_validate_against_the_schema(smoke_run):
     assert document["C1"]["measured"]["measure"] == "heldout_ratio_trained"
     for key in ("C1", "C5"):
         assert document[key]["secondary"]
-        assert {entry["verdict"] for entry in document[key]["secondary"]} <= set(claims.VERDICTS)
+        assert {entry["verdict"] for entry in document[key]["secondary"]} <= set(verdicts.VERDICTS)

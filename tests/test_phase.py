@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from separability import claims, plotting, report
+from separability import report
+from separability.claims import angles
 from separability.phase import (
     SIMULATION_FLOOR,
     bn_clock,
@@ -17,6 +18,7 @@ from separability.phase import (
     simulated_phase,
     theory_phase,
 )
+from separability.plotting import phase_diagram
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +108,7 @@ def test_simulated_cells_are_fitted_above_the_floor():
 
 
 def test_c4_region(phase):
-    region = paper_region(phase, claims.PAPER_LAWS)
+    region = paper_region(phase, angles.PAPER_LAWS)
     assert region["mlp"]["fraction"] == pytest.approx(2 / 8)
     assert sorted(region["mlp"]["cells"]) == [[1.0, 0.5], [1.5, 0.5]]
     layers = np.arange(0, 5001)
@@ -119,7 +121,7 @@ def test_c4_region(phase):
         ]
     )
     pairs = pd.concat([scalar[scalar.layer <= 100].assign(seed=s) for s in range(2)])
-    result = claims.claim_c4(scalar, pairs, phase)
+    result = angles.claim_c4(scalar, pairs, phase)
     he = result["measured"]["mlp"]["region"]["he_init"]
     assert (he["s_w"], he["s_b"], he["law"], he["in_region"]) == (2.0, 0.0, "reciprocal", False)
     assert "region of the paper's law" in result["evidence"]
@@ -146,6 +148,6 @@ def test_phase_figure(phase):
             for seed in range(2)
         ]
     )
-    figure = plotting.phase_figure(phase, pairs, clock_table(1000), math.pi / 2, 2.0)
+    figure = phase_diagram.phase_figure(phase, pairs, clock_table(1000), math.pi / 2, 2.0)
     assert len(figure.axes) == 4
-    plotting.plt.close(figure)
+    phase_diagram.plt.close(figure)

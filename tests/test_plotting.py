@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from separability import plotting
+from separability.plotting import angles, phase_diagram, random_init, style, training
 
 ARCHS = ("mlp", "resnet", "resnet_bn")
-NAMES = [plotting.LABELS[arch] for arch in ARCHS]
+NAMES = [style.LABELS[arch] for arch in ARCHS]
 DEPTH = 12
 TRAINED_DEPTHS = (2, 8)
 SEEDS = 3
@@ -23,7 +23,7 @@ SEEDS = 3
 
 @pytest.fixture(scope="module", autouse=True)
 def paper_style():
-    plotting.style()
+    style.style()
     yield
     plt.close("all")
 
@@ -150,7 +150,7 @@ def test_distances_figure():
     """Figure 1: within- and between-class distance panels, symlog layer axis, architectures
     and every theory variant in the legend."""
     simulation, theory = distance_tables()
-    figure = draw(plotting.distances_figure(simulation, theory, "digits"))
+    figure = draw(random_init.distances_figure(simulation, theory, "digits"))
     assert len(data_axes(figure)) == 2
     assert_labelled(figure)
     assert_architectures_in_legend(figure)
@@ -162,7 +162,7 @@ def test_distances_figure():
 def test_ratio_figure():
     """Figure 2: one ratio panel, mean +- sd bands and the theory lines of every variant."""
     simulation, theory = distance_tables()
-    figure = draw(plotting.ratio_figure(simulation, theory, "digits"))
+    figure = draw(random_init.ratio_figure(simulation, theory, "digits"))
     [ax] = figure.axes
     assert_labelled(figure)
     assert_architectures_in_legend(figure)
@@ -175,7 +175,7 @@ def test_width_figure():
     """Figure 7: error against width on log-log axes, N^-1/2 reference, resnet_bn also against
     the large-batch approximation."""
     simulation, theory = distance_tables(widths=(16, 64, 256))
-    figure = draw(plotting.width_figure(simulation, theory, "digits"))
+    figure = draw(random_init.width_figure(simulation, theory, "digits"))
     [ax] = figure.axes
     assert_labelled(figure)
     assert_architectures_in_legend(figure)
@@ -188,7 +188,7 @@ def test_width_figure():
 def test_angle_decay_figure():
     """Figure 3: log-log and semi-log panels, and the best-fitting law of each architecture's
     theory named in the legend, in both windows."""
-    figure = draw(plotting.angle_decay_figure(pairs_table(), scalar_table()))
+    figure = draw(angles.angle_decay_figure(pairs_table(), scalar_table()))
     axes = figure.axes
     assert len(axes) == 2
     assert_labelled(figure)
@@ -210,7 +210,7 @@ def test_angle_decay_figure():
 def test_angle_maps_figure():
     """Figure 4: cosine map and contraction panels with the simulated first block as dots."""
     pairs = pairs_table(depth=1)
-    figure = draw(plotting.angle_maps_figure(pairs, 2.0, 2.0, 0.0))
+    figure = draw(angles.angle_maps_figure(pairs, 2.0, 2.0, 0.0))
     axes = figure.axes
     assert len(axes) == 2
     assert_labelled(figure)
@@ -298,7 +298,7 @@ def marked_counts(ax: plt.Axes) -> list[str]:
 def test_trained_ratio_figure_marks_the_diverged_run():
     """Figure 5: held-out and training-subset panels against depth on a log2 axis, the
     deepest networks through the layers; the diverged run marked 1/3 with a legend entry."""
-    figure = draw(plotting.trained_ratio_figure(runs_table(), layers_table(), "digits"))
+    figure = draw(training.trained_ratio_figure(runs_table(), layers_table(), "digits"))
     axes = figure.axes
     assert len(axes) == 3
     assert_labelled(figure)
@@ -311,7 +311,7 @@ def test_trained_ratio_figure_marks_the_diverged_run():
 
 
 def test_trained_ratio_figure_without_unfinished_runs_has_no_marker():
-    figure = plotting.trained_ratio_figure(runs_table(unfinished=False), layers_table(), "digits")
+    figure = training.trained_ratio_figure(runs_table(unfinished=False), layers_table(), "digits")
     assert marked_counts(figure.axes[0]) == []
     assert not any("diverged" in text for text in legend_texts(figure))
 
@@ -320,7 +320,7 @@ def test_accuracy_figure_marks_the_diverged_run():
     """Figure 6: four measure panels with their Spearman correlation, accuracy against depth
     with the diverged run marked, chance level, a legend panel; Fisher's criterion, which
     spans decades, on a log axis."""
-    figure = draw(plotting.accuracy_figure(runs_table(), "digits"))
+    figure = draw(training.accuracy_figure(runs_table(), "digits"))
     axes = figure.axes
     assert len(axes) == 6 and len(data_axes(figure)) == 5
     assert_labelled(figure)
@@ -385,7 +385,7 @@ def clock() -> pd.DataFrame:
 def test_phase_figure():
     """Figure 8: one phase panel per architecture over (s_w, s_b) and the log-log clock."""
     pairs = pairs_table(depth=60, s_w=2.0, s_b=0.0)
-    figure = draw(plotting.phase_figure(phase_cells(), pairs, clock(), math.pi / 2, 2.0))
+    figure = draw(phase_diagram.phase_figure(phase_cells(), pairs, clock(), math.pi / 2, 2.0))
     axes = figure.axes
     assert len(axes) == len(ARCHS) + 1
     assert_labelled(figure)
@@ -398,9 +398,9 @@ def test_phase_figure():
 
 def test_save_writes_pdf_and_png(tmp_path):
     simulation, theory = distance_tables()
-    figure = plotting.ratio_figure(simulation, theory, "digits")
+    figure = random_init.ratio_figure(simulation, theory, "digits")
     pdf, png = tmp_path / "fig.pdf", tmp_path / "fig.png"
-    plotting.save(figure, pdf, png, dpi=50)
+    style.save(figure, pdf, png, dpi=50)
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 1000
     assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 1000
     assert not plt.fignum_exists(figure.number)  # closed
@@ -411,8 +411,9 @@ def test_import_leaves_the_backend_alone():
     scripts switch to Agg explicitly."""
     code = (
         "import matplotlib; matplotlib.use('svg'); "
-        "from separability import plotting; assert matplotlib.get_backend() == 'svg'; "
-        "plotting.use_headless_backend(); print(matplotlib.get_backend())"
+        "from separability.plotting import angles, phase_diagram, random_init, style, training; "
+        "assert matplotlib.get_backend() == 'svg'; "
+        "style.use_headless_backend(); print(matplotlib.get_backend())"
     )
     process = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False

@@ -17,7 +17,8 @@ from separability.propagation import (
     propagate,
 )
 from separability.statistics import class_pair_masks, gram, layer_statistics, recorded_layers
-from separability.theory import cosine_trajectory, gram_statistics
+from separability.theory import cosine_trajectory
+from separability.theory_tables import gram_statistics
 
 ARCHS = ("mlp", "resnet", "resnet_bn")
 

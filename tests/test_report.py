@@ -10,7 +10,7 @@ START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 
 
 def claim(verdict: str, measured, **extra) -> dict:
-    """A claim entry shaped like those of ``claims.assess``, with the given measurements."""
+    """A claim entry shaped like those of ``assess.assess``, with the given measurements."""
     return {
         "claim": "text of the claim",
         "verdict": verdict,
@@ -110,7 +110,7 @@ def test_replace_block_keeps_what_lies_outside_the_markers():
 
 
 def test_report_of_the_claims_tests():
-    """What ``claims.assess`` returns renders: every claim's section and a table row each."""
+    """What ``assess.assess`` returns renders: every claim's section and a table row each."""
     result = full_claims()
     text = report.report_markdown(result)
     assert all(f"## {key}: {result[key]['verdict']}" in text for key in result)

@@ -13,7 +13,7 @@ MEASURE = """
 import sys
 import numpy as np, torch
 from separability.propagation import data_statistics, pair_statistics
-from separability.theory import gram_statistics
+from separability.theory_tables import gram_statistics
 torch.set_num_threads(1)
 kind, n, width, depth = sys.argv[1], *map(int, sys.argv[2:])
 x = np.random.default_rng(0).normal(size=(max(n, 1), 64))

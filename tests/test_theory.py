@@ -13,17 +13,14 @@ from separability.theory import (
     bn_relu_gram,
     centred_gram,
     cosine_trajectory,
-    gram_statistics,
     gram_step,
-    gram_table,
     gram_trajectory,
     input_gram,
     kappa,
     large_batch_bn_gram,
     relu_gram,
-    table_variants,
-    theory_variant,
 )
+from separability.theory_tables import gram_statistics, gram_table, table_variants, theory_variant
 
 ARCHS = ("mlp", "resnet", "resnet_bn")
 

@@ -13,26 +13,17 @@ import pytest
 import torch
 import yaml
 
-from separability import training
 from separability.data import digits, prepare
 from separability.io import finite_or_none, read_json, write_json
 from separability.models import Ensemble, SeparabilityNet
 from separability.propagation import data_statistics, input_features, propagate
 from separability.statistics import STATISTICS, class_pair_masks, gram, layer_statistics
-from separability.training import (
-    LAST_LAYER_COLUMNS,
-    PHASES,
-    RUN_COLUMNS,
-    SUBSETS,
-    RunConfig,
-    aggregate,
-    build_model,
-    choose_learning_rate,
-    epoch_order,
-    select_learning_rate,
-    subset_statistics,
-    train_run,
-)
+from separability.training import analysis, fit
+from separability.training.analysis import PHASES, SUBSETS, analyse_run, subset_statistics
+from separability.training.config import RunConfig
+from separability.training.fit import build_model, epoch_order, train_run
+from separability.training.selection import choose_learning_rate, select_learning_rate
+from separability.training.tables import LAST_LAYER_COLUMNS, RUN_COLUMNS, aggregate
 
 CPU = torch.device("cpu")
 TINY = RunConfig(
@@ -60,6 +51,13 @@ def comparable(record):
     return finite_or_none(
         {key: value for key, value in record.items() if key not in TIMING + ("resumed_from_epoch",)}
     )
+
+
+def analysed(config, data, **options):
+    """A training run (``train_run``) with its separability analysis (``analyse_run``) of the
+    trained model: the run's record, its analysis and the model."""
+    record, model = train_run(config, data, CPU, progress=False, **options)
+    return record, analyse_run(record, model, data, CPU), model
 
 
 def assert_same_model(first, second):
@@ -97,12 +95,12 @@ def test_data_order_is_seeded_per_epoch():
     ids=["absurd-lr", "raw-resnet"],
 )
 def test_divergence_is_recorded_not_raised(config, data, tmp_path):
-    record, _ = train_run(config, data, CPU, progress=False)
-    assert record["status"] == "diverged"
+    record, result, _ = analysed(config, data)
+    assert record["status"] == result["status"] == "diverged"
     assert record["diverged_epoch"] >= 1 and record["diverged_step"] >= 1
     assert len(record["history"]) == record["diverged_epoch"] - 1
     assert math.isnan(record["final"]["test_accuracy"])
-    measures = record["last_layer"]
+    measures = result["last_layer"]
     assert all(
         math.isnan(measures[f"{prefix}ratio_{phase}"])
         for prefix in ("", "heldout_")
@@ -111,7 +109,10 @@ def test_divergence_is_recorded_not_raised(config, data, tmp_path):
     assert math.isfinite(measures["ratio_init"]) and math.isfinite(measures["heldout_ratio_init"])
     assert "non-finite loss" in record["status_reason"]
     write_json({"dataset": "digits", **record}, tmp_path / "run.json")  # strict JSON, no NaN
-    runs, layers = aggregate([read_json(tmp_path / "run.json")])
+    write_json(result, tmp_path / "analysis.json")
+    runs, layers = aggregate(
+        [read_json(tmp_path / "run.json")], [read_json(tmp_path / "analysis.json")]
+    )
     assert runs.status.tolist() == ["diverged"]
     assert runs.ratio_trained.isna().all() and runs.test_accuracy.isna().all()
     assert set(layers.phase) == set(PHASES) and set(layers.subset) == set(SUBSETS)
@@ -194,7 +195,7 @@ def test_checkpoint_of_other_training_code_is_discarded(data, tmp_path, monkeypa
     config = TINY.replace(epochs=3)
     checkpoint = tmp_path / "resume.pt"
     interrupted_at_epoch_2(config, data, checkpoint)
-    monkeypatch.setattr(training, "code_fingerprint", lambda: "edited training code")
+    monkeypatch.setattr(fit, "code_fingerprint", lambda: "edited training code")
     with caplog.at_level(logging.WARNING, logger="separability"):
         record, _ = train_run(config, data, CPU, checkpoint=checkpoint, progress=False)
     assert record["resumed_from_epoch"] == 0 and "code" in caplog.text
@@ -216,18 +217,21 @@ def dead_last_block(build):
 def test_collapsed_network_is_recorded_not_raised(data, tmp_path, monkeypatch):
     """All ReLUs of the last hidden layer dead (q = 0): status ``collapsed`` with its reason,
     NaN statistics at that layer, and a record that writes and aggregates."""
-    monkeypatch.setattr(training, "build_model", dead_last_block(build_model))
+    for module in (fit, analysis):
+        monkeypatch.setattr(module, "build_model", dead_last_block(build_model))
     config = RunConfig("mlp", 3, 16, 0, lr=0.05, epochs=2, batch_size=64)
-    record, _ = train_run(config, data, CPU, progress=False)
-    assert record["status"] == "collapsed" and "q = 0" in record["status_reason"]
+    record, result, _ = analysed(config, data)
+    assert record["status"] == "ok"  # training finished; the analysis finds the collapse
+    assert result["status"] == "collapsed" and "q = 0" in result["status_reason"]
     for phase in PHASES:
         for subset in SUBSETS:
-            last = record["statistics"][phase][subset][-1]
+            last = result["statistics"][phase][subset][-1]
             assert all(math.isnan(last[name]) for name in STATISTICS), (phase, subset)
-            assert math.isfinite(record["statistics"][phase][subset][1]["ratio"])
+            assert math.isfinite(result["statistics"][phase][subset][1]["ratio"])
     assert math.isfinite(record["final"]["test_accuracy"])  # it still classifies (at chance)
     write_json({"dataset": "digits", **record}, tmp_path / "run.json")
-    runs, _ = aggregate([read_json(tmp_path / "run.json")])
+    write_json(result, tmp_path / "analysis.json")
+    runs, _ = aggregate([read_json(tmp_path / "run.json")], [read_json(tmp_path / "analysis.json")])
     assert runs.status.tolist() == ["collapsed"] and runs.ratio_trained.isna().all()
 
 
@@ -307,7 +311,7 @@ def test_initial_statistics_equal_the_propagation_code(arch, data):
     """Phase ``init`` of a run equals the random-init propagation of the same seed on the same
     evaluation subset (same weights; propagation rescales features, so up to rounding)."""
     config = RunConfig(arch, 5, 32, 4, lr=0.01, epochs=1, batch_size=64)
-    record, _ = train_run(config, data, CPU, progress=False)
+    _, record, _ = analysed(config, data)
     propagated = data_statistics(
         arch, data["x_eval"], data["y_eval"], 32, 5, seed=4, progress=False, resnet_rescale=True
     )
@@ -321,7 +325,7 @@ def test_trained_statistics_equal_the_propagation_code_on_the_same_features(data
     propagation code computes from the trained model (resnet_bn is never rescaled, so its
     features are bit for bit the same): one implementation of the statistics, not two."""
     config = TINY.replace(depth=3)
-    record, model = train_run(config, data, CPU, progress=False)
+    _, record, model = analysed(config, data)
     assert record["status"] == "ok"
     masks = class_pair_masks(data["y_eval"])
     for phase, batch_statistics in (("trained", False), ("trained_batch", True)):
@@ -360,13 +364,15 @@ def without_ncm(rows):
 
 
 def test_aggregate_tables(data, tmp_path):
-    records = []
+    records, analyses = [], []
     for arch in ("mlp", "resnet_bn"):
         config = RunConfig(arch, 2, 16, 0, lr=0.05, epochs=1, batch_size=64)
-        record, _ = train_run(config, data, CPU, progress=False)
+        record, result, _ = analysed(config, data)
         write_json({"dataset": "digits", **record}, tmp_path / f"{arch}.json")
+        write_json(result, tmp_path / f"{arch}_analysis.json")
         records.append(read_json(tmp_path / f"{arch}.json"))
-    runs, layers = aggregate(records)
+        analyses.append(read_json(tmp_path / f"{arch}_analysis.json"))
+    runs, layers = aggregate(records, analyses)
     assert list(runs.columns) == list(RUN_COLUMNS)
     assert runs.arch.tolist() == ["mlp", "resnet_bn"] and (runs.status == "ok").all()
     assert runs[list(LAST_LAYER_COLUMNS)].notna().all().all() and (runs.dataset == "digits").all()
@@ -422,19 +428,19 @@ def test_runs_trained_together_equal_runs_trained_alone(data):
     bit-identical to its run alone, and a partner that diverges changes nothing for the others
     (it stops at its own step, they train on)."""
     seeds = [TINY.replace(seed=seed) for seed in range(3)]
-    together = training.fit(seeds, data, CPU, progress=False)
+    together = fit.fit(seeds, data, CPU, progress=False)
     for config, result in zip(seeds, together, strict=True):
-        (alone,) = training.fit([config], data, CPU, progress=False)
+        (alone,) = fit.fit([config], data, CPU, progress=False)
         assert result.history == alone.history
         assert_same_model(result.model, alone.model)
     rates = [TINY, TINY.replace(lr=1e4)]
-    steady, diverging = training.fit(rates, data, CPU, progress=False)
+    steady, diverging = fit.fit(rates, data, CPU, progress=False)
     assert (steady.status, diverging.status) == ("ok", "diverged")
     assert diverging.diverged_step is not None and len(diverging.history) < TINY.epochs
     assert steady.history == together[0].history
     assert_same_model(steady.model, together[0].model)
     with pytest.raises(ValueError, match="differ only in"):
-        training.fit([TINY, TINY.replace(depth=3)], data, CPU, progress=False)
+        fit.fit([TINY, TINY.replace(depth=3)], data, CPU, progress=False)
     variance_only = SeparabilityNet("resnet_bn", 4, 8, 2, n_classes=3, bn_centering=False)
     with pytest.raises(ValueError, match="centred BN"):
         Ensemble([variance_only.initialise(0)])

@@ -20,6 +20,7 @@ rule claims:
     conda:
         ENV
     params:
+        code=code("claims"),
         depths=CLAIMS["depths"],
         resamples=CLAIMS["bootstrap_resamples"],
         seed=CLAIMS["seed"],
@@ -58,6 +59,7 @@ rule readme:
     conda:
         ENV
     params:
+        code=code("readme_summary"),
         readme="README.md",
         configfiles=[
             os.path.relpath(path)

@@ -38,6 +38,8 @@ from separability import ARCHITECTURES as ARCHITECTURE_NAMES
 from separability import DATASETS as DATASET_NAMES
 from separability import resources
 from separability.data import data_shape, training_split_size
+from separability.figures import FIGURES
+from separability.provenance import code_digest
 from separability.decay import MIN_FIT_LAYERS, decay_windows
 from separability.statistics import recorded_layers
 from separability.vision import (
@@ -67,6 +69,13 @@ wildcard_constraints:
     dataset="|".join(DATASET_NAMES),
     arch="|".join(ARCHITECTURE_NAMES),
     seed=r"\d+",
+
+
+def code(script, *extra):
+    """The digest of scripts/<script>.py and of every package module it reaches (and the
+    modules ``extra`` it imports dynamically): a rule's `params.code`, so that a change of the
+    science code reruns exactly the jobs that run it (separability.provenance)."""
+    return code_digest(os.path.join(workflow.basedir, "scripts", f"{script}.py"), extra)
 
 
 INIT_KEYS = ("s_in", "s_w", "s_v", "s_b", "bn_eps")
@@ -258,28 +267,9 @@ onstart:
         refuse(machine_errors())
 
 
-def figure_files(name, per_dataset=True):
-    """PDF and PNG paths of one figure, per data set where it depends on data."""
-    stems = (
-        [f"figures/{dataset}/{name}" for dataset in DATASETS]
-        if per_dataset
-        else [f"figures/{name}"]
-    )
-    return [f"{stem}.{ext}" for stem in stems for ext in ("pdf", "png")]
-
-
 def all_figures():
-    """Every figure target of the DAG."""
-    return (
-        figure_files("fig1_distances")
-        + figure_files("fig2_ratio")
-        + figure_files("fig3_angle_decay", per_dataset=False)
-        + figure_files("fig4_angle_maps", per_dataset=False)
-        + figure_files("fig5_trained_ratio")
-        + figure_files("fig6_accuracy")
-        + figure_files("fig7_width")
-        + figure_files("fig8_phase_diagram", per_dataset=False)
-    )
+    """Every figure target of the DAG (separability.figures.FIGURES)."""
+    return [path for figure in FIGURES for path in figure.files(DATASETS)]
 
 
 def propagation_tables(kind, datasets):

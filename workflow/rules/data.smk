@@ -11,6 +11,7 @@ rule prepare_data:
     conda:
         ENV
     params:
+        code=code("prepare_data"),
         split=lambda wildcards: {
             key: value for key, value in config["data"].items() if key != "synthetic"
         },
@@ -38,6 +39,7 @@ for name in [d for d in ALL_DATASETS if d in VISION_DATASETS and config["downloa
         conda:
             ENV
         params:
+            code=code("download_data"),
             dataset=name,
             # torchvision's root directory, not a file prefix: a shared file system is assumed
             data_dir=lambda wildcards: config["data_dir"],

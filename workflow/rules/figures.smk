@@ -1,114 +1,66 @@
-localrules:
-    plot_distances,
-    plot_ratio,
-    plot_angle_decay,
-    plot_angle_maps,
-    plot_width,
+# Every figure (separability.figures.FIGURES, listed once there): one plot rule per entry, drawn
+# by scripts/plot_figure.py from the tables the entry names, on this machine (plots are quick
+# and never retrain anything: their rules read only finished tables).
 
 
-rule plot_distances:
-    input:
-        simulation=simulation_tables("distance"),
-        theory=theory_tables,
-    output:
-        pdf=report(
-            "figures/{dataset}/fig1_distances.pdf",
-            caption="../report/fig1_distances.rst",
-            category="Random initialisation",
-            subcategory="{dataset}",
-        ),
-        png="figures/{dataset}/fig1_distances.png",
-    log:
-        "logs/plot_distances/{dataset}.log",
-    conda:
-        ENV
-    params:
-        dpi=config["figures"]["dpi"],
-    script:
-        "../../scripts/plot_distances.py"
+def table_inputs(kind):
+    """Input function: the paths of one kind of result table (separability.tables) for the
+    wildcards' data set."""
+    per_dataset = {
+        "distance": lambda w: propagation_tables("distance", [w.dataset]),
+        "width": lambda w: propagation_tables("width", [w.dataset]),
+        "theory_figures": theory_tables,
+        "runs": lambda w: [f"{training_dir(w.dataset)}/runs.tsv"],
+        "layers": lambda w: [f"{training_dir(w.dataset)}/layers.tsv"],
+    }
+    shared = {
+        "pairs": PAIR_TABLES,
+        "scalar": ["results/theory/scalar.tsv"],
+        "phase_cells": ["results/phase/theory.tsv"],
+        "phase_clock": ["results/phase/clock.tsv"],
+        "phase_pairs": PHASE_PAIR_TABLES,
+    }
+    return per_dataset.get(kind) or shared[kind]
 
 
-rule plot_ratio:
-    input:
-        simulation=simulation_tables("distance"),
-        theory=theory_tables,
-    output:
-        pdf=report(
-            "figures/{dataset}/fig2_ratio.pdf",
-            caption="../report/fig2_ratio.rst",
-            category="Random initialisation",
-            subcategory="{dataset}",
-        ),
-        png="figures/{dataset}/fig2_ratio.png",
-    log:
-        "logs/plot_ratio/{dataset}.log",
-    conda:
-        ENV
-    params:
-        dpi=config["figures"]["dpi"],
-    script:
-        "../../scripts/plot_ratio.py"
+def figure_arguments(figure):
+    """Params function: the keyword arguments of a figure's plotting function taken from the
+    wildcards and the configuration."""
+    sources = {
+        "dataset": lambda w: w.dataset,
+        "s_w": lambda w: config["init"]["s_w"],
+        "s_v": lambda w: config["init"]["s_v"],
+        "s_b": lambda w: config["init"]["s_b"],
+        "angle0": lambda w: PHASE_ANGLE,
+    }
+    return lambda w: {name: sources[name](w) for name in figure.arguments}
 
 
-rule plot_angle_decay:
-    input:
-        pairs=PAIR_TABLES,
-        scalar="results/theory/scalar.tsv",
-    output:
-        pdf=report(
-            "figures/fig3_angle_decay.pdf",
-            caption="../report/fig3_angle_decay.rst",
-            category="Angles",
-        ),
-        png="figures/fig3_angle_decay.png",
-    log:
-        "logs/plot_angle_decay.log",
-    conda:
-        ENV
-    params:
-        dpi=config["figures"]["dpi"],
-    script:
-        "../../scripts/plot_angle_decay.py"
+for figure in FIGURES:
+    stem = f"figures/{{dataset}}/{figure.name}" if figure.per_dataset else f"figures/{figure.name}"
 
-
-rule plot_angle_maps:
-    input:
-        pairs=PAIR_TABLES,
-    output:
-        pdf=report(
-            "figures/fig4_angle_maps.pdf",
-            caption="../report/fig4_angle_maps.rst",
-            category="Angles",
-        ),
-        png="figures/fig4_angle_maps.png",
-    log:
-        "logs/plot_angle_maps.log",
-    conda:
-        ENV
-    params:
-        dpi=config["figures"]["dpi"],
-        init=init_params("s_w", "s_v", "s_b"),
-    script:
-        "../../scripts/plot_angle_maps.py"
-
-
-rule plot_width:
-    input:
-        simulation=simulation_tables("width"),
-        theory=theory_tables,
-    output:
-        pdf=report(
-            "figures/{dataset}/fig7_width.pdf",
-            caption="../report/fig7_width.rst",
-            category="Finite width",
-            subcategory="{dataset}",
-        ),
-        png="figures/{dataset}/fig7_width.png",
-    log:
-        "logs/plot_width/{dataset}.log",
-    conda:
-        ENV
-    params:
-        dpi=config["figures"]["dpi"],
-    script:
-        "../../scripts/plot_width.py"
+    rule:
+        name:
+            figure.rule
+        input:
+            **{argument: table_inputs(kind) for argument, kind in figure.inputs},
+        output:
+            pdf=report(
+                f"{stem}.pdf",
+                caption=f"../report/{figure.name}.rst",
+                category=figure.category,
+                subcategory="{dataset}" if figure.per_dataset else None,
+            ),
+            png=f"{stem}.png",
+        log:
+            f"logs/{figure.rule}/{{dataset}}.log" if figure.per_dataset else f"logs/{figure.rule}.log",
+        localrule: True
+        conda:
+            ENV
+        params:
+            figure=figure.name,
+            dpi=config["figures"]["dpi"],
+            arguments=figure_arguments(figure),
+            code=code("plot_figure", figure.module),
+        script:
+            "../../scripts/plot_figure.py"

@@ -3,10 +3,7 @@
 
 PHASE = config["phase"]
 PHASE_ANGLE = max(config["propagation"]["pair_angles"])
-
-
-localrules:
-    plot_phase,
+PHASE_PAIR_TABLES = expand("results/phase/pairs_{arch}.tsv", arch=ARCHITECTURES)
 
 
 rule phase_theory:
@@ -23,6 +20,7 @@ rule phase_theory:
         mem_mb=2000,
         runtime=10,
     params:
+        code=code("phase_theory"),
         architectures=ARCHITECTURES,
         phase=PHASE,
         angle=PHASE_ANGLE,
@@ -34,7 +32,7 @@ rule phase_theory:
 # One job over all architectures (figure 8 draws them all): start-up paid once.
 rule phase_pairs:
     output:
-        expand("results/phase/pairs_{arch}.tsv", arch=ARCHITECTURES),
+        PHASE_PAIR_TABLES,
     log:
         "logs/phase_pairs.log",
     benchmark:
@@ -46,33 +44,10 @@ rule phase_pairs:
         mem_mb=2000,
         runtime=10 * len(ARCHITECTURES),
     params:
+        code=code("phase_pairs"),
         archs=ARCHITECTURES,
         phase=PHASE,
         angle=PHASE_ANGLE,
         init=init_params("s_v", "bn_eps"),
     script:
         "../../scripts/phase_pairs.py"
-
-
-rule plot_phase:
-    input:
-        cells="results/phase/theory.tsv",
-        clock="results/phase/clock.tsv",
-        pairs=expand("results/phase/pairs_{arch}.tsv", arch=ARCHITECTURES),
-    output:
-        pdf=report(
-            "figures/fig8_phase_diagram.pdf",
-            caption="../report/fig8_phase_diagram.rst",
-            category="Angles",
-        ),
-        png="figures/fig8_phase_diagram.png",
-    log:
-        "logs/plot_phase.log",
-    conda:
-        ENV
-    params:
-        dpi=config["figures"]["dpi"],
-        angle=PHASE_ANGLE,
-        init=init_params("s_v"),
-    script:
-        "../../scripts/plot_phase.py"

@@ -21,6 +21,7 @@ rule propagate_distances:
         mem_mb=2000,
         runtime=60 * len(ARCHITECTURES),
     params:
+        code=code("propagate_distances"),
         archs=ARCHITECTURES,
         # the (width, seed) runs of each output table, in the order of `output`
         runs=[[(config["propagation"]["width"], seed)] for seed in SEEDS],
@@ -64,6 +65,7 @@ rule propagate_pairs:
         mem_mb=2000,
         runtime=60 * len(ARCHITECTURES),
     params:
+        code=code("propagate_pairs"),
         archs=ARCHITECTURES,
         seeds=SEEDS,
         width=config["propagation"]["width"],
@@ -84,6 +86,7 @@ rule benchmark_propagation:
         ENV
     threads: config["propagation"]["threads"]
     params:
+        code=code("benchmark_propagation"),
         architectures=ARCHITECTURES,
         n=config["data"]["eval_size"],
         width=config["propagation"]["width"],

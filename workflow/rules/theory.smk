@@ -16,6 +16,7 @@ rule theory_gram:
         mem_mb=2000,
         runtime=30,
     params:
+        code=code("theory_gram"),
         arch=lambda wildcards: wildcards.arch,
         centering=True,
         depth=max(config["propagation"]["depth"], config["propagation"]["width_depth"]),
@@ -50,6 +51,7 @@ rule theory_scalar:
     conda:
         ENV
     params:
+        code=code("theory_scalar"),
         architectures=ARCHITECTURES,
         angles=config["propagation"]["pair_angles"],
         depth=config["theory"]["scalar_depth"],
@@ -70,6 +72,7 @@ rule benchmark_theory:
         ENV
     threads: 1
     params:
+        code=code("benchmark_theory"),
         depth=config["propagation"]["depth"],
     script:
         "../../scripts/benchmark_theory.py"

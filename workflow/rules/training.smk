@@ -15,8 +15,6 @@ wildcard_constraints:
 
 localrules:
     aggregate_training,
-    plot_trained_ratio,
-    plot_accuracy,
 
 
 # One job per (data set, width, architecture) over all depths (start-up paid once).
@@ -39,6 +37,7 @@ rule select_lr:
         mem_mb=2000,
         runtime=60 * len(TRAIN_DEPTHS),
     params:
+        code=code("select_lr"),
         depths=TRAIN_DEPTHS,
         budget=training_budget,
         selection=TRAINING["lr_selection"],
@@ -80,6 +79,7 @@ rule train:
         mem_mb=2000,
         runtime=30 * len(TRAIN_SEEDS) * len(TRAIN_DEPTHS),
     params:
+        code=code("train"),
         depths=TRAIN_DEPTHS,
         seeds=TRAIN_SEEDS,
         budget=lambda wildcards: training_budget(wildcards, TRAINING["epochs"]),
@@ -99,16 +99,61 @@ rule train:
         "../../scripts/train.py"
 
 
-rule aggregate_training:
+# The separability analysis of the trained networks, from their saved weights: a new trained
+# measure reruns this rule, never the training. One job per (data set, width, architecture).
+rule analyse_training:
     input:
-        lambda wildcards: expand(
-            "results/{dataset}/{training}/runs/{arch}_depth{depth}_seed{seed}.json",
-            dataset=wildcards.dataset,
-            training=wildcards.training,
-            arch=ARCHITECTURES,
+        data="results/{dataset}/data.npz",
+        run=expand(
+            "results/{{dataset}}/{{training}}/runs/{{arch}}_depth{depth}_seed{seed}.json",
             depth=TRAIN_DEPTHS,
             seed=TRAIN_SEEDS,
         ),
+        model=expand(
+            "results/{{dataset}}/{{training}}/models/{{arch}}_depth{depth}_seed{seed}.pt",
+            depth=TRAIN_DEPTHS,
+            seed=TRAIN_SEEDS,
+        ),
+    output:
+        expand(
+            "results/{{dataset}}/{{training}}/analysis/{{arch}}_depth{depth}_seed{seed}.json",
+            depth=TRAIN_DEPTHS,
+            seed=TRAIN_SEEDS,
+        ),
+    log:
+        "logs/analyse_training/{dataset}/{training}/{arch}.log",
+    benchmark:
+        "benchmarks/analyse_training/{dataset}/{training}/{arch}.tsv"
+    conda:
+        ENV
+    threads: TRAINING["threads"]
+    resources:
+        mem_mb=2000,
+        runtime=10 * len(TRAIN_DEPTHS),
+    params:
+        code=code("analyse_training"),
+        device=TRAINING["device"],
+    script:
+        "../../scripts/analyse_training.py"
+
+
+def training_runs(wildcards, kind):
+    """Every run's record (``runs``) or analysis (``analysis``) of one training directory."""
+    return expand(
+        "results/{dataset}/{training}/{kind}/{arch}_depth{depth}_seed{seed}.json",
+        dataset=wildcards.dataset,
+        training=wildcards.training,
+        kind=kind,
+        arch=ARCHITECTURES,
+        depth=TRAIN_DEPTHS,
+        seed=TRAIN_SEEDS,
+    )
+
+
+rule aggregate_training:
+    input:
+        run=lambda wildcards: training_runs(wildcards, "runs"),
+        analysis=lambda wildcards: training_runs(wildcards, "analysis"),
     output:
         runs="results/{dataset}/{training}/runs.tsv",
         layers="results/{dataset}/{training}/layers.tsv",
@@ -118,48 +163,7 @@ rule aggregate_training:
         "benchmarks/aggregate_training/{dataset}/{training}.tsv"
     conda:
         ENV
+    params:
+        code=code("aggregate_training"),
     script:
         "../../scripts/aggregate_training.py"
-
-
-rule plot_trained_ratio:
-    input:
-        runs="results/{dataset}/training/runs.tsv",
-        layers="results/{dataset}/training/layers.tsv",
-    output:
-        pdf=report(
-            "figures/{dataset}/fig5_trained_ratio.pdf",
-            caption="../report/fig5_trained_ratio.rst",
-            category="Training",
-            subcategory="{dataset}",
-        ),
-        png="figures/{dataset}/fig5_trained_ratio.png",
-    log:
-        "logs/plot_trained_ratio/{dataset}.log",
-    conda:
-        ENV
-    params:
-        dpi=config["figures"]["dpi"],
-    script:
-        "../../scripts/plot_trained_ratio.py"
-
-
-rule plot_accuracy:
-    input:
-        runs="results/{dataset}/training/runs.tsv",
-    output:
-        pdf=report(
-            "figures/{dataset}/fig6_accuracy.pdf",
-            caption="../report/fig6_accuracy.rst",
-            category="Training",
-            subcategory="{dataset}",
-        ),
-        png="figures/{dataset}/fig6_accuracy.png",
-    log:
-        "logs/plot_accuracy/{dataset}.log",
-    conda:
-        ENV
-    params:
-        dpi=config["figures"]["dpi"],
-    script:
-        "../../scripts/plot_accuracy.py"

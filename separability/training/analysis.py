@@ -1,0 +1,206 @@
+"""The separability of trained networks (docs/training.md, "Evaluation after training"; claims
+C1, C5), computed from the saved weights of each run, so that a new measure reruns this
+analysis and never the training.
+
+The per-layer statistics are those of ``separability.statistics`` (``gram``,
+``class_pair_masks``, ``layer_statistics``), the one implementation the random-init
+propagation and the theory also use, on two subsets of equal size (``SUBSETS``): the
+evaluation subset of the training split (``train``) and the held-out subset of the test split
+(``heldout``), plus the nearest-class-mean accuracy of the held-out features with class means
+from the training subset. Phases: at initialisation with batch statistics (BN normalises over
+the whole subset, as in the propagation code), after training both with BN in inference mode
+(running statistics, phase ``trained``) and with batch statistics (phase ``trained_batch``).
+A network whose last hidden layer is all zero after training (every ReLU dead, q = 0) is
+marked ``collapsed`` with NaN statistics, with the reason; nothing raises.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+import torch
+
+from separability import architectures
+from separability.models import SeparabilityNet
+from separability.statistics import (
+    STATISTICS,
+    as_float64,
+    class_pair_masks,
+    gram,
+    layer_statistics,
+    ncm_accuracy,
+)
+from separability.training.config import RunConfig
+from separability.training.fit import build_model, class_count
+
+LOG = logging.getLogger("separability")
+
+PHASES = ("init", "trained", "trained_batch")
+
+
+# The subsets the statistics are computed on, and the arrays of a prepared data set holding them.
+SUBSETS = {"train": "eval", "heldout": "heldout"}
+
+
+# Per-layer columns: the statistics of the Gram matrix, and the nearest-class-mean accuracy
+# (held-out subset only; NaN on the training subset, whose features give the class means).
+LAYER_COLUMNS = (*STATISTICS, "ncm_accuracy")
+
+
+# The last-layer separability measures of runs.tsv, per subset.
+MEASURES = {"train": ("ratio", "fisher"), "heldout": ("ratio", "fisher", "ncm_accuracy")}
+
+
+# Their columns, named ``ratio_trained`` (training subset), ``heldout_ratio_trained``, ...:
+# column -> (subset, phase, measure).
+LAST_LAYER = {
+    f"{'heldout_' if subset == 'heldout' else ''}{measure}_{phase}": (subset, phase, measure)
+    for subset, measures in MEASURES.items()
+    for phase in PHASES
+    for measure in measures
+}
+
+
+def layer_features(model: SeparabilityNet, x: torch.Tensor) -> Iterator[tuple[int, torch.Tensor]]:
+    """Yield ``(l, h_l)`` for l = 0..L of a batch of inputs, in the model's current mode
+    (BN over this batch in training mode, running statistics in inference mode). No rescaling:
+    a trained network has biases and is no longer positively homogeneous."""
+    with torch.no_grad():
+        h = model.input(x)
+        yield 0, h
+        for layer, block in enumerate(model.blocks, start=1):
+            h = block(h)
+            yield layer, h
+
+
+def subset_statistics(
+    model: SeparabilityNet, data: Mapping[str, np.ndarray], batch_statistics: bool
+) -> dict[str, list[dict]]:
+    """Per-layer statistics (``layer_statistics``) of layers 0..L on each subset of
+    ``SUBSETS``, keyed by subset, with BN using the statistics of that subset as the batch or,
+    if not ``batch_statistics``, its running statistics; the held-out rows add the
+    nearest-class-mean accuracy of the held-out features with the training subset's class means
+    (``ncm_accuracy``). A subset's Gram statistics read only that subset. Works on a copy: the
+    model's running statistics are not touched."""
+    copied = copy.deepcopy(model).train(batch_statistics)
+    device = next(copied.parameters()).device
+    labels = {subset: data[f"y_{key}"] for subset, key in SUBSETS.items()}
+    masks = {subset: class_pair_masks(y) for subset, y in labels.items()}
+    streams = [
+        layer_features(
+            copied, torch.as_tensor(data[f"x_{key}"], dtype=torch.float32, device=device)
+        )
+        for key in SUBSETS.values()
+    ]
+    rows = {subset: [] for subset in SUBSETS}
+    with torch.no_grad():  # strict: both streams run to their end inside this context
+        for (layer, train), (_, heldout) in zip(*streams, strict=True):
+            # one float64 copy of each subset's features serves the Gram and the NCM accuracy
+            train, heldout = as_float64(train), as_float64(heldout)
+            for subset, h in (("train", train), ("heldout", heldout)):
+                rows[subset].append({"layer": layer, **layer_statistics(gram(h), masks[subset])})
+            rows["train"][-1]["ncm_accuracy"] = math.nan
+            rows["heldout"][-1]["ncm_accuracy"] = ncm_accuracy(
+                train, labels["train"], heldout, labels["heldout"]
+            )
+    return rows
+
+
+def missing_statistics(depth: int) -> dict[str, list[dict]]:
+    """NaN rows for every subset and layer (statistics of a diverged model)."""
+    return {
+        subset: [
+            {"layer": layer, **{name: math.nan for name in LAYER_COLUMNS}}
+            for layer in range(depth + 1)
+        ]
+        for subset in SUBSETS
+    }
+
+
+def collapsed(statistics: Mapping[str, list[dict]]) -> bool:
+    """Whether the last hidden layer's features are all zero on the training subset (q = 0:
+    every ReLU dead), so that no distance, angle or ratio is defined."""
+    return math.isnan(statistics["train"][-1]["log_q"])
+
+
+def last_layer(statistics: Mapping[str, Mapping[str, list[dict]]]) -> dict[str, float]:
+    """The separability measures of the last hidden layer per subset and phase, named as the
+    columns of runs.tsv (``LAST_LAYER``)."""
+    return {
+        column: statistics[phase][subset][-1][measure]
+        for column, (subset, phase, measure) in LAST_LAYER.items()
+    }
+
+
+def load_model(path, in_dim: int, n_classes: int, device: torch.device) -> SeparabilityNet:
+    """The trained model saved by ``fit.save_model`` at ``path``, rebuilt from the config it
+    holds, in inference mode on ``device``."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    model = build_model(RunConfig(**state["config"]), in_dim, n_classes)
+    model.load_state_dict(state["model"])
+    return model.to(device).eval()
+
+
+def analyse_run(
+    record: Mapping, model: SeparabilityNet, data: Mapping[str, np.ndarray], device: torch.device
+) -> dict:
+    """The separability analysis of one training run (its record from ``fit.train_runs`` and
+    its trained ``model``): the per-layer statistics of the phases init / trained /
+    trained_batch on both subsets (``subset_statistics``; NaN after training for a diverged
+    run), the last-layer measures (``last_layer``), the status (``collapsed`` when the trained
+    last hidden layer is all zero, else the record's) and its reason, and the subset sizes."""
+    config = RunConfig(**record["config"])
+    in_dim, n_classes = data["x_train"].shape[1], class_count(data)
+    initial = build_model(config, in_dim, n_classes).to(device)
+    statistics = {"init": subset_statistics(initial, data, True)}
+    status, reason = record["status"], record["status_reason"]
+    if status == "ok":
+        statistics["trained"] = subset_statistics(model, data, batch_statistics=False)
+        statistics["trained_batch"] = (
+            subset_statistics(model, data, batch_statistics=True)
+            if architectures.get(config.arch).normalised
+            else statistics["trained"]
+        )
+        if collapsed(statistics["trained"]):
+            status = "collapsed"
+            reason = (
+                f"every feature of the last hidden layer (l = {config.depth}) is zero "
+                "after training (q = 0, all ReLUs dead): its statistics are undefined"
+            )
+    else:
+        statistics["trained"] = statistics["trained_batch"] = missing_statistics(config.depth)
+    analysis = {
+        "arch": config.arch,
+        "depth": config.depth,
+        "seed": config.seed,
+        "status": status,
+        "status_reason": reason,
+        "last_layer": last_layer(statistics),
+        "statistics": statistics,
+        "subset_sizes": {s: int(len(data[f"y_{key}"])) for s, key in SUBSETS.items()},
+    }
+    log_analysis(analysis)
+    return analysis
+
+
+def log_analysis(analysis: Mapping) -> None:
+    """Log one line summing up a run's analysis: status and last-layer ratios."""
+    measures = analysis["last_layer"]
+    LOG.info(
+        "%s L=%d seed=%d: %s; ratio d_b/d_w at layer %d, held-out %.4g -> %.4g, training "
+        "subset %.4g -> %.4g (batch BN %.4g)",
+        analysis["arch"],
+        analysis["depth"],
+        analysis["seed"],
+        analysis["status"],
+        analysis["depth"],
+        measures["heldout_ratio_init"],
+        measures["heldout_ratio_trained"],
+        measures["ratio_init"],
+        measures["ratio_trained"],
+        measures["ratio_trained_batch"],
+    )
