@@ -250,116 +250,19 @@ def gram_trajectory(
             log_scale += math.log(scale)
 
 
-# (sin t - t cos t) / (2 pi t^3) as a series in t^2, sum over k = 1..5 of
-# (-1)^(k+1) 2k / (2k+1)! t^(2k-2) / (2 pi), highest power first; float64-exact for
-# t < SERIES_ANGLE, where the direct formula cancels.
-SERIES_ANGLE = 0.1
-_EXCESS_SERIES = tuple(
-    (-1) ** (k + 1) * 2 * k / math.factorial(2 * k + 1) / (2 * math.pi) for k in range(5, 0, -1)
-)
-
-
-def kappa_share(theta, half_chord):
-    """F = (sin theta - theta cos theta) / (2 pi sin^2(theta / 2)): the share of the deficit
-    1 - c that the ReLU kernel removes, 1 - kappa(c) = (1 - c) (1 - F) for c = cos theta.
-
-    ``half_chord`` is sin(theta / 2). F ~ 2 theta / (3 pi) for small theta and F(pi) = 1/2; below
-    SERIES_ANGLE a series keeps full relative precision down to theta = 0, where F = 0.
-    """
-    theta = np.asarray(theta, dtype=float)
-    t = theta * theta
-    share = np.full_like(t, _EXCESS_SERIES[0])
-    for coefficient in _EXCESS_SERIES[1:]:
-        share *= t
-        share += coefficient
-    # theta^3 series / half_chord^2; theta / half_chord -> 2 where both vanish
-    ratio = (
-        theta / half_chord
-        if half_chord.min() > 0
-        else np.divide(theta, half_chord, out=np.full_like(t, 2.0), where=half_chord > 0)
-    )
-    ratio *= ratio
-    ratio *= theta
-    share *= ratio
-    wide = theta >= SERIES_ANGLE
-    if wide.any():
-        t_wide = theta[wide]
-        share[wide] = (np.sin(t_wide) - t_wide * np.cos(t_wide)) / (
-            2 * math.pi * half_chord[wide] ** 2
-        )
-    return share
-
-
-def _log_half_deficits(
+def log_half_deficits(
     arch: str, log_g0, depth: int, s_w, s_v, q0, s_b, layers: np.ndarray
 ) -> np.ndarray:
     """log g_l with g = (1 - c) / 2 = sin^2(theta / 2), at ``layers`` (rows), for every element
-    of the broadcast arrays log_g0, s_w, s_v, q0, s_b (columns, flattened).
+    of the broadcast arrays log_g0, s_w, s_v, q0, s_b (columns, flattened): the scalar
+    recursion of one angle through the blocks of ``arch`` (its registry entry's
+    ``scalar_form``), compiled (``separability.scalar``, docs/theory.md, sections 6 and 8)."""
+    from separability import scalar  # numba: only the jobs that run the recursion load it
 
-    One block is g' = g (1 - m delta), delta = r / (s_w + r) + s_w / (s_w + r) F(theta_u):
-    the bias's share of the pre-activation (r = s_b / q, the bias variance against the
-    signal's) plus the ReLU kernel's share F (``kappa_share``; 0 for a linear branch) at the
-    pre-activation angle theta_u; m is the branch's weight in the block's output, 1 without a
-    skip path and s_v q_b / q' with one, q_b the branch's second moment: u / 2 after a ReLU (u
-    after a linear branch), u = q (s_w + r), or 1/2 after a normalised ReLU branch (the
-    registry entry's ``scalar_form``; docs/theory.md, section 6). r and m follow q alone, never
-    the angle; an unnormalised block's q is carried relative to its input's (it is
-    homogeneous), a normalised one's absolutely (it grows at most linearly). Iterating log g
-    keeps every significant digit however small the angle becomes (no floor where c rounds to
-    1, no underflow).
-    """
     form = architectures.get(arch).scalar_form()
     if form is None:
         raise ValueError(f"architecture {arch!r} has no scalar form of one angle")
-    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (log_g0, s_w, s_v, q0, s_b)))
-    log_g, s_w, s_v, q, s_b = (v.ravel().copy() for v in arrays)
-    if np.any(s_w <= 0) or np.any(s_v < 0) or np.any(q <= 0) or np.any(s_b < 0):
-        raise ValueError("the scalar recursion needs s_w > 0, s_v >= 0, q0 > 0 and s_b >= 0")
-    biased = bool(np.any(s_b > 0))
-    spread = 2.0 if form.relu else 1.0  # the branch's second moment is u / spread
-    r = s_b / q
-    recorded, order = np.unique(layers, return_inverse=True)
-    out = np.empty((len(recorded), log_g.size))
-    wanted = np.zeros(depth + 1, dtype=bool)
-    wanted[recorded] = True
-    rows = iter(range(len(recorded)))
-    for layer in range(depth + 1):
-        if wanted[layer]:
-            out[next(rows)] = log_g
-        if layer == depth:
-            return out[order]
-        if biased:
-            pre = s_w / (s_w + r)
-            log_pre = log_g + np.log(pre)
-        else:
-            pre, log_pre = 1.0, log_g
-        if form.relu:
-            half_chord = np.exp(0.5 * log_pre)
-            theta_u = np.arcsin(half_chord)
-            theta_u *= 2.0
-            delta = kappa_share(theta_u, half_chord)
-        else:
-            delta = np.zeros_like(log_g)
-        if biased:
-            delta *= pre
-            delta += r / (s_w + r)
-        if form.normalised:
-            if form.skip:
-                mix = s_v / (2.0 * q + s_v)
-                q = q + s_v / 2.0
-            else:
-                mix = 1.0
-                q = np.full_like(q, 0.5)
-            r = s_b / q
-        elif form.skip:
-            gain = s_v * (s_w + r) / spread
-            mix = gain / (1.0 + gain)
-            r = r / (1.0 + gain)
-        else:
-            mix = 1.0
-            r = spread * r / (s_w + r)
-        delta *= -mix
-        log_g += np.log1p(delta)
+    return scalar.log_half_deficits(form, log_g0, depth, s_w, s_v, q0, s_b, layers)
 
 
 def _trajectory_layers(depth: int, layers) -> np.ndarray:
@@ -392,7 +295,7 @@ def cosine_trajectory(arch: str, cos0, depth: int, s_w=2.0, s_v=2.0, q0=1.0, s_b
     layers = _trajectory_layers(depth, None)
     shape = np.broadcast_shapes(cos0.shape, *(np.shape(v) for v in (s_w, s_v, q0, s_b)))
     with np.errstate(divide="ignore"):  # cos0 = 1: g = 0 stays 0
-        log_g = _log_half_deficits(
+        log_g = log_half_deficits(
             arch, np.log((1.0 - cos0) / 2.0), depth, s_w, s_v, q0, s_b, layers
         )
     cos = 1.0 - 2.0 * np.exp(log_g)
@@ -413,7 +316,7 @@ def log_angle_trajectory(
     layers = _trajectory_layers(depth, layers)
     shape = np.broadcast_shapes(theta0.shape, *(np.shape(v) for v in (s_w, s_v, q0, s_b)))
     with np.errstate(divide="ignore"):  # theta0 = 0 stays 0: log theta = -inf
-        log_g = _log_half_deficits(
+        log_g = log_half_deficits(
             arch, 2.0 * np.log(np.sin(theta0 / 2.0)), depth, s_w, s_v, q0, s_b, layers
         )
         half_chord = np.exp(0.5 * log_g)
