@@ -174,3 +174,83 @@ def startup_table(log_dir: str | Path) -> pd.DataFrame:
     table.loc["all"] = table.sum()
     table["startup_share"] = table.startup_s / table.cpu_s
     return table.reset_index()
+
+
+def finite_width_timing(
+    arch: str = "resnet",
+    width: int = 512,
+    depth: int = 100,
+    networks: int = 64,
+    real_networks: int = 2,
+    large_width: int = 2**16,
+    large_depth: int = 10_000,
+    large_networks: int = 16,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Cost of the Gram-space sampler (``finite_width``, docs/theory.md, section 9.1) on one
+    thread (torch and BLAS limited to one), one row. (a) CPU seconds per layer of one pair
+    (n = 2) at width N through ``real_networks`` real networks (``SeparabilityNet`` built and
+    initialised, then ``propagate`` with the pair's cosine at every layer: drawing the N x N
+    weights dominates) against the sampler's ``pair_angles`` per network-layer, ``networks``
+    drawn together (and one network alone), and the ratio ``speedup``; (b) wall and CPU
+    seconds of ``pair_angles`` for ``large_networks`` pairs from pi/2 through ``large_depth``
+    blocks at width ``large_width`` (default N = 2^16, depth 10^4, 16 networks), with the mean
+    final angle. The sampler's compiled kernels are warmed up first."""
+    import math
+
+    from threadpoolctl import threadpool_limits
+
+    from separability import finite_width
+    from separability.propagation import pair_cosines, pair_inputs
+
+    def cpu_seconds(work) -> float:
+        start = time.process_time()
+        work()
+        return time.process_time() - start
+
+    def real() -> None:
+        h0, _ = pair_inputs(width, [math.pi / 2], 1, seed)
+        for k in range(real_networks):
+            model = SeparabilityNet(arch, width, width, depth).initialise(seed + k)
+            for _, h, _ in propagate(model, h0):
+                pair_cosines(h)
+
+    def sampled(count: int) -> None:
+        finite_width.pair_angles(arch, math.pi / 2, width, depth, count, seed)
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            finite_width.pair_angles(arch, 1.0, 4, 1, 1, seed)  # compiles, or loads the cache
+            network = cpu_seconds(real) / (depth * real_networks)
+            sampler = cpu_seconds(lambda: sampled(networks)) / (depth * networks)
+            single = cpu_seconds(lambda: sampled(1)) / depth
+            start, start_cpu = time.perf_counter(), time.process_time()
+            final = finite_width.pair_angles(
+                arch, math.pi / 2, large_width, large_depth, large_networks, seed, [large_depth]
+            )
+            large_wall = time.perf_counter() - start
+            large_cpu = time.process_time() - start_cpu
+    finally:
+        torch.set_num_threads(threads)
+    return pd.DataFrame(
+        [
+            {
+                "arch": arch,
+                "width": width,
+                "depth": depth,
+                "networks": networks,
+                "network_s_per_layer": network,
+                "sampler_s_per_network_layer": sampler,
+                "sampler_single_s_per_layer": single,
+                "speedup": network / sampler,
+                "large_width": large_width,
+                "large_depth": large_depth,
+                "large_networks": large_networks,
+                "large_wall_s": large_wall,
+                "large_cpu_s": large_cpu,
+                "large_mean_theta": float(final.mean()),
+            }
+        ]
+    )
