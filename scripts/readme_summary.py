@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from separability import report
 from separability.io import atomic_write
-from separability.workflow import checkout_state, config_digest, readme_provenance, rule_log
+from separability.provenance import value_digest
+from separability.workflow import checkout_state, readme_provenance, rule_log
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -20,7 +21,7 @@ with rule_log(snakemake.log[0]) as log:
     provenance = readme_provenance(
         result["C1"]["conditions"]["dataset"],
         p.configfiles,
-        config_digest(p.config),
+        value_digest(p.config),
         checkout_state(readme.parent),
     )
     text = report.replace_block(

@@ -5,7 +5,6 @@ reads config.yaml."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import subprocess
@@ -72,10 +71,20 @@ def read_tables(paths: Sequence[str | Path]) -> pd.DataFrame:
     return pd.concat([pd.read_csv(path, sep="\t") for path in paths], ignore_index=True)
 
 
-def config_digest(config: Mapping) -> str:
-    """Short SHA-256 of the effective configuration (keys sorted), to tell two configs apart."""
-    text = json.dumps(config, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+def schema_errors(config: Mapping, schema: Mapping) -> list[str]:
+    """Every violation of the JSON schema ``schema`` by ``config``, one line each naming the
+    key (dotted, e.g. ``propagation.depth = -3: -3 is less than the minimum of 1``), in the
+    order of the keys."""
+    from jsonschema import Draft202012Validator
+
+    lines = []
+    for error in sorted(
+        Draft202012Validator(schema).iter_errors(config), key=lambda e: list(map(str, e.path))
+    ):
+        key = ".".join(str(part) for part in error.absolute_path)
+        where = f"{key} = {json.dumps(error.instance, default=str)}" if key else "config"
+        lines.append(f"{where}: {error.message}")
+    return lines
 
 
 def checkout_state(directory: str | Path, ignore: str = "README.md") -> str:

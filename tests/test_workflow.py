@@ -276,7 +276,8 @@ def test_a_run_writes_only_ignored_outputs(smoke_run, smoke_report):
 
 
 def test_checkout_state_names_the_revision_and_uncommitted_changes(tmp_path):
-    from separability.workflow import checkout_state, config_digest
+    from separability.provenance import value_digest as config_digest
+    from separability.workflow import checkout_state
 
     assert checkout_state(tmp_path) == "unknown (not a git checkout)"
     for name in ("README.md", "config.yaml"):

@@ -8,8 +8,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from separability import architectures as architectures_registry
 from separability.decay import RATE_NAMES, decay_windows, paper_name, rate, window_fits
-from separability.plotting.style import ARCHITECTURES, COLORS, LABELS, THEORY_STYLE, seed_band
+from separability.plotting.style import COLORS, LABELS, THEORY_STYLE, present, seed_band
 from separability.theory import angle_trajectory, cosine_trajectory
 
 FIT_STYLES = {"exponential": "-.", "power": (0, (1, 1)), "inverse_log": (0, (5, 2))}
@@ -30,7 +31,7 @@ def angle_decay_figure(pairs: pd.DataFrame, scalar: pd.DataFrame) -> plt.Figure:
     exponential and power-law reference lines of the theory for the largest initial angle, and
     the inverse-log line where that law wins."""
     angle0 = float(scalar.angle0.max())
-    architectures = [a for a in ARCHITECTURES if a in set(scalar.arch)]
+    architectures = present(scalar.arch)
     fitted = {arch: theory_fits(scalar, arch, angle0) for arch in architectures}
     figure, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     for ax, scale in zip(axes, ("log", "linear")):
@@ -119,22 +120,25 @@ def angle_decay_figure(pairs: pd.DataFrame, scalar: pd.DataFrame) -> plt.Figure:
 
 
 def angle_maps_figure(pairs: pd.DataFrame, s_w: float, s_v: float, s_b: float = 0.0) -> plt.Figure:
-    """Figure 4: the one-block maps c -> c' of the three architectures (C4), with resnet_bn at
-    several depths (its map tends to the identity as q grows), and the simulated first block
-    of the controlled pairs as markers; right: the contraction theta' / theta per block."""
+    """Figure 4: the one-block maps c -> c' of the architectures (C4), those whose map depends
+    on the block (a normalised branch beside a skip path, resnet_bn: the map tends to the
+    identity as q grows) at several blocks, and the simulated first block of the controlled
+    pairs as markers; right: the contraction theta' / theta per block."""
     cos = np.linspace(-1, 1, 401)
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     axes[0].plot(cos, cos, color="0.6", linewidth=0.8, label="identity")
     theta = np.linspace(1e-3, np.pi, 400)
-    architectures = [a for a in ARCHITECTURES if a in set(pairs.arch)]
+    architectures = present(pairs.arch)
     for arch in architectures:
-        depths = [1, 10, 100] if arch == "resnet_bn" else [1]
+        entry = architectures_registry.get(arch)
+        by_block = entry.skip and entry.normalised
+        depths = [1, 10, 100] if by_block else [1]
         for shade, layer in zip((1.0, 0.65, 0.4), depths):
-            # the map applied at block `layer` (only resnet_bn depends on it, through q)
+            # the map applied at block `layer` (it depends on it through q only by_block)
             q = 1.0 + (layer - 1) * s_v / 2.0
             mapped = cosine_trajectory(arch, cos, 1, s_w, s_v, q, s_b)[:, 1]
             angle_map = angle_trajectory(arch, theta, 1, s_w, s_v, q, s_b)[:, 1]
-            label = LABELS[arch] + (f", block {layer}" if arch == "resnet_bn" else "")
+            label = LABELS[arch] + (f", block {layer}" if by_block else "")
             color = tuple(np.array(COLORS[arch]) * shade + (1 - shade))
             axes[0].plot(cos, mapped, color=color, label=label)
             axes[1].plot(theta, angle_map / theta, color=color, label=label)

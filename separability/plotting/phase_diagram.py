@@ -11,7 +11,7 @@ import seaborn as sns
 
 from separability.decay import LAWS, paper_name
 from separability.phase import simulated_phase, theory_at_cells
-from separability.plotting.style import ARCHITECTURES, COLORS, LABELS
+from separability.plotting.style import COLORS, LABELS, present
 
 LAW_ORDER = LAWS
 
@@ -145,7 +145,7 @@ def phase_figure(
     pairs at a few cells as circles, He init as a star, and resnet_bn's logarithmic clock."""
     simulated = simulated_phase(pairs)
     simulated["theory_law"] = theory_at_cells(simulated, angle0, s_v)
-    architectures = [a for a in ARCHITECTURES if a in set(cells.arch)]
+    architectures = present(cells.arch)
     figure, axes = plt.subplots(
         1, len(architectures) + 1, figsize=(4.2 * (len(architectures) + 1), 4.4)
     )

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 
 from separability.plotting.style import (
-    ARCHITECTURES,
     COLORS,
     LABELS,
     layer_axis,
+    normalised,
+    present,
     seed_band,
     theory_legend,
     theory_lines,
@@ -21,7 +22,7 @@ from separability.tables import bn_variant, width_errors
 
 def distances_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: str) -> plt.Figure:
     """Figure 1: normalised within- and between-class distances through the layers (C2, C6)."""
-    architectures = [a for a in ARCHITECTURES if a in set(simulation.arch)]
+    architectures = present(simulation.arch)
     figure, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     for ax, column, title in zip(
         axes,
@@ -52,7 +53,7 @@ def distances_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: st
 
 def ratio_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: str) -> plt.Figure:
     """Figure 2: distance ratio d_b / d_w through the layers (C2, C3, C6)."""
-    architectures = [a for a in ARCHITECTURES if a in set(simulation.arch)]
+    architectures = present(simulation.arch)
     figure, ax = plt.subplots(figsize=(6.5, 4.5))
     for arch in architectures:
         seed_band(
@@ -79,11 +80,12 @@ def ratio_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: str) -
 def width_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: str) -> plt.Figure:
     """Figure 7 (beyond the paper): |simulation - theory| of the distance ratio against the
     width N on log-log axes, geometric mean over seeds +- its standard error, with an N^(-1/2)
-    reference (C6). resnet_bn is measured against the exact BN theory and, marked with
-    crosses, against the large-batch approximation of BN where the table has both."""
+    reference (C6). Normalised architectures (resnet_bn, mlp_bn) are measured against the
+    exact BN theory and, marked with crosses, against the large-batch approximation of BN
+    where the table has both."""
     errors = width_errors(simulation, theory)
     figure, ax = plt.subplots(figsize=(6.5, 4.5))
-    for arch in [a for a in ARCHITECTURES if a in set(errors.arch)]:
+    for arch in present(errors.arch):
         seed_band(
             ax,
             errors[errors.arch == arch],
@@ -96,26 +98,24 @@ def width_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: str) -
             linewidth=2,
             marker="o",
         )
-    bn_rows = simulation[simulation.arch == "resnet_bn"]
-    if (
-        bn_variant(theory) == "centred"
-        and "centred_large_batch" in set(theory.variant)
-        and not bn_rows.empty
-    ):
-        approximate = width_errors(bn_rows, theory, "centred_large_batch")
-        seed_band(
-            ax,
-            approximate,
-            "width",
-            "error",
-            COLORS["resnet_bn"],
-            f"{LABELS['resnet_bn']} vs large-batch BN theory",
-            log=True,
-            standard_error=True,
-            linewidth=1.2,
-            linestyle="-.",
-            marker="x",
-        )
+    if bn_variant(theory) == "centred" and "centred_large_batch" in set(theory.variant):
+        for arch in normalised(present(simulation.arch)):
+            approximate = width_errors(
+                simulation[simulation.arch == arch], theory, "centred_large_batch"
+            )
+            seed_band(
+                ax,
+                approximate,
+                "width",
+                "error",
+                COLORS[arch],
+                f"{LABELS[arch]} vs large-batch BN theory",
+                log=True,
+                standard_error=True,
+                linewidth=1.2,
+                linestyle="-.",
+                marker="x",
+            )
     widths = np.array(sorted(set(errors.width)), dtype=float)
     anchor = errors[errors.width == widths[0]].error.mean()
     ax.plot(

@@ -26,10 +26,20 @@ LABELS = {name: entry.label for name, entry in architectures.REGISTRY.items()}
 COLORS = {name: PALETTE[entry.colour] for name, entry in architectures.REGISTRY.items()}
 
 
-ARCHITECTURES = architectures.names()
-
-
 THEORY_STYLE = {"linestyle": "--", "linewidth": 1.4}
+
+
+def present(archs) -> list[str]:
+    """The registered architectures among ``archs`` (e.g. a table's column), in registry order:
+    the order of every legend."""
+    found = set(archs)
+    return [name for name in architectures.names() if name in found]
+
+
+def normalised(archs) -> list[str]:
+    """The architectures among ``archs`` whose branch is batch-normalised (resnet_bn, mlp_bn):
+    those with a BN theory variant and a batch-statistics phase after training."""
+    return [arch for arch in archs if architectures.get(arch).normalised]
 
 
 def use_headless_backend() -> None:

@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 
 from separability.plotting.style import (
-    ARCHITECTURES,
     COLORS,
     LABELS,
     color_kw,
     depth_axis,
+    normalised,
+    present,
     seed_band,
 )
 
@@ -135,7 +136,7 @@ def ratio_against_depth(
                 LABELS[arch],
                 **TRAINED_STYLE,
             )
-            if arch == "resnet_bn":
+            if arch in normalised([arch]):
                 seed_band(
                     ax,
                     done,
@@ -155,7 +156,7 @@ def trained_ratio_figure(runs: pd.DataFrame, layers: pd.DataFrame, dataset: str)
     after training (BN in inference mode; ResNet+BN also with batch statistics), mean +- sd
     over seeds, runs that did not finish marked (C5). Right: the held-out ratio through the
     layers of the deepest trained networks, before and after training."""
-    architectures = [a for a in ARCHITECTURES if a in set(runs.arch)]
+    architectures = present(runs.arch)
     depths = sorted(set(runs.depth))
     figure, axes = plt.subplots(1, 3, figsize=(17, 4.8))
     for ax, (prefix, title) in zip(axes, SUBSET_PANELS.values()):
@@ -218,7 +219,7 @@ def trained_ratio_figure(runs: pd.DataFrame, layers: pd.DataFrame, dataset: str)
                 **{**TRAINED_STYLE, "marker": None},
             )
         batch = rows[rows.phase == "trained_batch"].dropna(subset=["ratio"])
-        if arch == "resnet_bn" and len(batch):
+        if arch in normalised([arch]) and len(batch):
             seed_band(
                 ax, batch, "layer", "ratio", COLORS[arch], None, **{**BATCH_STYLE, "marker": None}
             )
@@ -282,7 +283,7 @@ def accuracy_figure(runs: pd.DataFrame, dataset: str) -> plt.Figure:
     training-subset ratio; held-out Fisher's criterion; held-out nearest-class-mean accuracy),
     one point per finished run with the Spearman rank correlation over them, and test accuracy
     against depth (mean +- sd over seeds); chance level dashed, unfinished runs marked (C1)."""
-    architectures = [a for a in ARCHITECTURES if a in set(runs.arch)]
+    architectures = present(runs.arch)
     depths = sorted(set(runs.depth))
     markers = dict(zip(depths, DEPTH_MARKERS * (len(depths) // len(DEPTH_MARKERS) + 1)))
     chance = 1.0 / float(runs.n_classes.iloc[0]) if "n_classes" in runs else None

@@ -1,10 +1,11 @@
 import functools
+import sys
 import os
 from pathlib import Path
 
 import yaml
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import min_version, update_config, validate
+from snakemake.utils import min_version, update_config
 
 min_version("9.0")
 
@@ -31,12 +32,21 @@ def typed_override(value):
 for key, value in workflow.config_settings.config.items():
     update_config(config, {key: typed_override(value)})
 
-validate(config, "../schemas/config.schema.yaml")
-
 # The package is installed in the environment that runs snakemake and its jobs (README).
-from separability import ARCHITECTURES as ARCHITECTURE_NAMES
 from separability import DATASETS as DATASET_NAMES
-from separability import resources
+from separability import architectures, resources
+from separability.workflow import schema_errors
+
+# The config schema, with the names of the architectures and data sets filled in from the
+# package's registries (the file lists the built-in ones; a test keeps the two equal).
+CONFIG_SCHEMA = yaml.safe_load(
+    Path(workflow.basedir, "workflow/schemas/config.schema.yaml").read_text()
+)
+CONFIG_SCHEMA["$defs"]["architecture"]["enum"] = list(architectures.names())
+CONFIG_SCHEMA["$defs"]["dataset"]["enum"] = list(DATASET_NAMES)
+if errors := schema_errors(config, CONFIG_SCHEMA):
+    raise WorkflowError("invalid configuration:\n" + "\n".join(errors))
+
 from separability.data import data_shape, training_split_size
 from separability.figures import FIGURES
 from separability.provenance import code_digest
@@ -61,13 +71,15 @@ ALL_DATASETS = DATASETS + [
 ]
 OUTPUT_DIRS = ("results", "logs", "benchmarks", "figures")
 ARCHITECTURES = config["architectures"]
+# The normalised architectures whose variance-only BN theory the figures draw beside them.
+VARIANCE_ONLY = [a for a in config["theory"]["variance_only"] if a in ARCHITECTURES]
 SEEDS = list(range(config["propagation"]["seeds"]))
 ENV = "../../envs/separability.yaml"
 
 
 wildcard_constraints:
     dataset="|".join(DATASET_NAMES),
-    arch="|".join(ARCHITECTURE_NAMES),
+    arch="|".join(architectures.names()),
     seed=r"\d+",
 
 
@@ -141,6 +153,12 @@ def config_errors():
         errors.append(
             f"claims.training_second_width = {claims['training_second_width']} equals "
             "training.width: choose another width or null"
+        )
+    plain = [a for a in config["theory"]["variance_only"] if not architectures.get(a).normalised]
+    if plain:
+        errors.append(
+            f"theory.variance_only = {config['theory']['variance_only']}: {plain} have no "
+            "batch normalisation, so no variance-only BN variant"
         )
     depths, depth = config["claims"]["depths"], config["propagation"]["depth"]
     if min(depths) > depth:
@@ -298,11 +316,10 @@ def simulation_tables(kind):
 def theory_tables(wildcards):
     """Input function: the Gram-recursion theory tables of the data set that the figures draw
     (the claims' tables and, with resnet_bn, its variance-only BN variant)."""
-    variance_only = (
-        f"results/{wildcards.dataset}/theory/gram_resnet_bn_variance_only.tsv"
-    )
-    return gram_tables([wildcards.dataset]) + (
-        [variance_only] if "resnet_bn" in ARCHITECTURES else []
+    return gram_tables([wildcards.dataset]) + expand(
+        "results/{dataset}/theory/gram_{arch}_variance_only.tsv",
+        dataset=wildcards.dataset,
+        arch=VARIANCE_ONLY,
     )
 
 
@@ -346,14 +363,33 @@ def distance_layers():
     return sorted(wanted)
 
 
-# The claims compare all three architectures; with a subset only the figures are built.
+# The claims compare the paper's architectures (architectures.paper_order()); a configuration
+# without all of them builds only the figures, and asking for a claims target is refused.
+CLAIM_ARCHITECTURES = architectures.paper_order()
+MISSING_CLAIM_ARCHITECTURES = [a for a in CLAIM_ARCHITECTURES if a not in ARCHITECTURES]
 # Every data set gets its claims report; results/claims.{json,md} is the main (first) one's.
 CLAIM_TARGETS = (
-    expand("results/{dataset}/claims.{ext}", dataset=DATASETS, ext=("json", "md"))
+    []
+    if MISSING_CLAIM_ARCHITECTURES
+    else expand("results/{dataset}/claims.{ext}", dataset=DATASETS, ext=("json", "md"))
     + ["results/claims.json", "results/claims.md"]
-    if set(ARCHITECTURES) == set(ARCHITECTURE_NAMES)
-    else []
 )
+if MISSING_CLAIM_ARCHITECTURES:
+    print(
+        f"architectures = {ARCHITECTURES} lacks {MISSING_CLAIM_ARCHITECTURES}, which the "
+        "claims compare: building the figures only, no claims report",
+        file=sys.stderr,
+    )
+
+
+def check_claims_configuration():
+    """Refuse, naming the key, a claims target of a configuration the claims cannot judge."""
+    if MISSING_CLAIM_ARCHITECTURES:
+        raise WorkflowError(
+            f"architectures = {ARCHITECTURES} lacks {MISSING_CLAIM_ARCHITECTURES}: the claims "
+            f"compare {list(CLAIM_ARCHITECTURES)}, so results/claims.json and `readme` cannot "
+            "be built; add them to `architectures`, or ask for figures only"
+        )
 
 
 def robustness_tables(dataset):
@@ -371,7 +407,9 @@ def robustness_tables(dataset):
 
 
 def claims_inputs(wildcards):
-    """Every result table the claims of one data set need, robustness tables included."""
+    """Every result table the claims of one data set need, robustness tables included (a
+    configuration the claims cannot judge is refused here, before any job)."""
+    check_claims_configuration()
     dataset = wildcards.dataset
     return {
         "distance": propagation_tables("distance", [dataset]),

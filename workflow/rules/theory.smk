@@ -26,18 +26,17 @@ rule theory_gram:
         "../../scripts/theory_gram.py"
 
 
-# The variance-only BN variant of resnet_bn, drawn (dotted) in figures 1, 2 and 7 only: a job
+# The variance-only BN variant of the normalised architectures of theory.variance_only, drawn (dotted) in figures 1, 2 and 7 only: a job
 # of its own, so that the claims (which do not read it) never wait for it. Snakemake merges the
 # params below into theory_gram's (depth, init and bn stay as there).
 use rule theory_gram as theory_gram_variance_only with:
     output:
-        "results/{dataset}/theory/gram_resnet_bn_variance_only.tsv",
+        "results/{dataset}/theory/gram_{arch}_variance_only.tsv",
     log:
-        "logs/theory_gram/{dataset}/resnet_bn_variance_only.log",
+        "logs/theory_gram/{dataset}/{arch}_variance_only.log",
     benchmark:
-        "benchmarks/theory_gram/{dataset}/resnet_bn_variance_only.tsv"
+        "benchmarks/theory_gram/{dataset}/{arch}_variance_only.tsv"
     params:
-        arch="resnet_bn",
         centering=False,
 
 
