@@ -15,6 +15,7 @@ include: "workflow/rules/theory.smk"
 include: "workflow/rules/phase.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/claims.smk"
+include: "workflow/rules/finite_width.smk"
 include: "workflow/rules/figures.smk"
 
 

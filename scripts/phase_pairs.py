@@ -1,9 +1,9 @@
-"""Snakemake script of rule phase_pairs: simulated pairs at a few cells of the phase diagram,
-one output table per architecture of params.archs."""
+"""Snakemake script of rule phase_pairs: pairs at a few cells of the phase diagram drawn by the
+Gram-space sampler, one output table per architecture of params.archs."""
 
 from typing import TYPE_CHECKING
 
-from separability.propagation import phase_pairs
+from separability.phase import simulated_cells
 from separability.workflow import rule_log, set_threads, write_table
 
 if TYPE_CHECKING:
@@ -13,15 +13,15 @@ with rule_log(snakemake.log[0]) as log:
     set_threads(snakemake.threads)
     p = snakemake.params
     for arch, path in zip(p.archs, snakemake.output, strict=True):
-        table = phase_pairs(
+        table = simulated_cells(
             arch,
             p.phase["cells"],
             p.phase["width"],
             p.phase["simulation_depth"],
-            p.phase["seeds"],
+            p.phase["networks"],
             p.angle,
-            p.phase["pairs"],
+            p.seed,
             **p.init,
         )
         write_table(table, path)
-        log.info("%s: %d cells, %d seeds", arch, len(p.phase["cells"]), p.phase["seeds"])
+        log.info("%s: %d cells, %d networks", arch, len(p.phase["cells"]), p.phase["networks"])

@@ -20,7 +20,7 @@ with rule_log(snakemake.log[0]) as log:
         p.split["test_fraction"],
         p.split["eval_size"],
         p.split["seed"],
-        p.split.get("train_size"),
+        p.train_size,
     )
     save_prepared(prepared, snakemake.output[0])
     log.info(

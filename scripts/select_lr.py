@@ -35,5 +35,6 @@ with rule_log(snakemake.log[0]):
             selection["seed"],
             data,
             device,
+            successive_halving=selection["successive_halving"],
         )
         write_json({"dataset": w.dataset, **result, "git_revision": revision}, path)

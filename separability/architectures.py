@@ -187,6 +187,17 @@ def paper_order() -> tuple[str, ...]:
     return tuple(entry.name for entry in sorted(ranked, key=lambda entry: entry.paper_rank))
 
 
+def design() -> dict[tuple[bool, bool], str]:
+    """The 2 x 2 design of skip path and batch normalisation (docs/models.md): (skip,
+    normalised) -> the first registered ReLU architecture of that cell (mlp, resnet, mlp_bn,
+    resnet_bn)."""
+    cells: dict[tuple[bool, bool], str] = {}
+    for name, entry in REGISTRY.items():
+        if entry.activation == "relu":
+            cells.setdefault((entry.skip, entry.normalised), name)
+    return cells
+
+
 def paper_laws() -> dict[str, str]:
     """The decay law the paper names for each architecture it discusses (claim C4)."""
     return {name: entry.paper_law for name, entry in REGISTRY.items() if entry.paper_law}

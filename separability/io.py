@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
-import torch
 
 LOG = logging.getLogger("separability")
 
@@ -58,9 +57,38 @@ def write_json(record: Mapping, path: str | Path) -> None:
     atomic_write(path, lambda temporary: temporary.write_text(text + "\n"))
 
 
+class CorruptResult(ValueError):
+    """A result file that cannot be read (truncated, cut mid-write, not what it should be):
+    the message names the file and how to rebuild it."""
+
+
+def rebuild_hint(path: str | Path) -> str:
+    """How to rebuild a result: delete it and rerun Snakemake, which rebuilds missing outputs
+    (with the job that writes it)."""
+    return f"delete it (rm '{path}') and rerun snakemake to rebuild it"
+
+
+def corrupt(path: str | Path, error: BaseException) -> CorruptResult:
+    """The one-line error for a result at ``path`` that cannot be read because of ``error``."""
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return CorruptResult(f"{path} is corrupt or incomplete ({reason}): {rebuild_hint(path)}")
+
+
 def read_json(path: str | Path) -> dict:
-    """Read a JSON record written by ``write_json``."""
-    return json.loads(Path(path).read_text())
+    """Read a JSON record written by ``write_json``; a file that is not a complete JSON object
+    raises ``CorruptResult`` naming it."""
+    try:
+        record = json.loads(Path(path).read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise corrupt(path, error) from error
+    if not isinstance(record, dict):
+        raise corrupt(path, ValueError("not a JSON object"))
+    return record
+
+
+def write_text(text: str, path: str | Path) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    atomic_write(path, lambda temporary: temporary.write_text(text))
 
 
 def git_revision() -> str:
@@ -93,6 +121,8 @@ def data_fingerprint(data: Mapping[str, np.ndarray]) -> str:
 def code_fingerprint(modules: tuple[str, ...] = TRAINING_CODE) -> str:
     """SHA-256 of the source files of the package that train (``TRAINING_CODE``) and of the
     torch version."""
+    import torch  # imported by the jobs that train only
+
     digest = hashlib.sha256(torch.__version__.encode())
     for name in modules:
         digest.update(name.encode() + (Path(__file__).parent / name).read_bytes())
@@ -101,6 +131,8 @@ def code_fingerprint(modules: tuple[str, ...] = TRAINING_CODE) -> str:
 
 def save_checkpoint(path: str | Path, state: Mapping) -> None:
     """``torch.save`` to ``path`` atomically."""
+    import torch
+
     atomic_write(path, lambda temporary: torch.save(dict(state), temporary))
 
 
@@ -109,6 +141,8 @@ def load_checkpoint(path: str | Path | None, identity: Mapping[str, object]) -> 
     fingerprints) equals ``identity``; otherwise None, with a log line naming what differs."""
     if path is None or not Path(path).exists():
         return None
+    import torch
+
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # a checkpoint that cannot be read is only a lost head start

@@ -4,7 +4,8 @@ Over a grid of initialisations (s_w, s_b) -- weight and bias variance -- the sca
 angle theta_l (``theory.log_angle_trajectory``, every cell of the grid in one vectorised
 recursion) is classified by the held-out model selection of ``decay.best_law`` in the same
 asymptotic window as C4. resnet_bn is the variance-only BN of the scalar form (docs/theory.md).
-Simulated pairs at a few cells are classified the same way, over the depths that float32
+Simulated pairs at a few cells, drawn by the Gram-space sampler at a width far beyond their depth
+(``simulated_cells``), are classified the same way, over the depths whose angles the sampler
 resolves. ``bn_clock`` is the logarithmic clock that explains resnet_bn's slow decay.
 """
 
@@ -27,7 +28,8 @@ from separability.decay import (
 )
 from separability.theory import log_angle_trajectory
 
-# float32 features resolve angles to about 1e-7; simulated angles are fitted only above this
+# The sampler's float64 Gram resolves angles to about 1e-6 rad (docs/theory.md, section 9.1);
+# simulated angles are fitted only above this
 SIMULATION_FLOOR = 1e-5
 WINDOW_POINTS = 60  # log-spaced layers per fit window
 
@@ -94,8 +96,51 @@ def theory_phase(
     return pd.DataFrame(rows)
 
 
+def simulated_cells(
+    arch: str,
+    cells: Sequence[Sequence[float]],
+    width: int,
+    depth: int,
+    networks: int,
+    theta0: float,
+    seed: int,
+    s_v: float = 2.0,
+    bn_eps: float = 1e-5,
+) -> pd.DataFrame:
+    """Controlled pairs from ``theta0`` through ``depth`` random ``arch`` blocks of width N at
+    each initialisation cell (s_w, s_b) of the phase diagram, in ``networks`` independent
+    networks drawn by the Gram-space sampler (``finite_width.pair_angles``; the shared variance
+    normaliser for a normalised branch, as the scalar theory they are checked against), recorded
+    at every layer up to FIRST_FIT_LAYER and at the log-spaced layers of ``fit_layers`` after
+    it. One row per cell, network and layer: arch, s_w, s_b, width, network, layer, theta."""
+    # the sampler loads torch and numba: only the job that simulates imports it
+    from separability import finite_width
+    from separability.sampler_tables import per_network_rows, stream_seed
+
+    layers = np.union1d(np.arange(FIRST_FIT_LAYER), fit_layers(FIRST_FIT_LAYER, depth))
+    tables = []
+    for s_w, s_b in cells:
+        theta = finite_width.pair_angles(
+            arch,
+            theta0,
+            width,
+            depth,
+            networks,
+            stream_seed(seed, arch, width, float(s_w), float(s_b)),
+            layers,
+            s_w=s_w,
+            s_v=s_v,
+            s_b=s_b,
+            bn_centering=False,
+            bn_eps=bn_eps,
+        )
+        rows = per_network_rows(theta, layers)
+        tables.append(rows.assign(arch=arch, s_w=s_w, s_b=s_b, width=width))
+    return pd.concat(tables, ignore_index=True)
+
+
 def simulated_phase(pairs: pd.DataFrame, depth: int | None = None) -> pd.DataFrame:
-    """Decay law of simulated pairs per (arch, s_w, s_b) cell: the seed mean of theta_l over
+    """Decay law of simulated pairs per (arch, s_w, s_b) cell: the network mean of theta_l over
     [FIRST_FIT_LAYER, depth], keeping only layers whose mean angle is above SIMULATION_FLOOR; a
     cell with fewer than MIN_FIT_LAYERS such layers gets law "unresolved"."""
     rows = []
@@ -107,7 +152,7 @@ def simulated_phase(pairs: pd.DataFrame, depth: int | None = None) -> pd.DataFra
             "arch": arch,
             "s_w": s_w,
             "s_b": s_b,
-            "seeds": int(cell.seed.nunique()),
+            "networks": int(cell.network.nunique()),
             "width": int(cell.width.iloc[0]),
         }
         if keep.sum() < MIN_FIT_LAYERS:

@@ -17,7 +17,6 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from separability import architectures
 from separability.models import SeparabilityNet
 from separability.statistics import class_pair_masks, gram, layer_statistics
 
@@ -144,38 +143,3 @@ def pair_statistics(
             )
         )
     return pd.concat(rows, ignore_index=True).assign(arch=arch, width=width, seed=seed)
-
-
-def phase_pairs(
-    arch: str,
-    cells: Sequence[Sequence[float]],
-    width: int,
-    depth: int,
-    seeds: int,
-    angle: float,
-    pairs_per_angle: int,
-    **model_kwargs,
-) -> pd.DataFrame:
-    """Controlled pairs from ``angle`` through random ``arch`` blocks at each initialisation
-    cell (s_w, s_b) of the phase diagram (figure 8), seeds 0..seeds-1: the ``pair_statistics``
-    rows with the cell's s_w and s_b as columns. Normalised architectures use the shared
-    variance normaliser, as the scalar theory they are checked against."""
-    if architectures.get(arch).normalised:
-        model_kwargs = {**model_kwargs, "bn_centering": False}
-    tables = [
-        pair_statistics(
-            arch,
-            width,
-            depth,
-            seed,
-            [angle],
-            pairs_per_angle,
-            progress=False,
-            s_w=s_w,
-            s_b=s_b,
-            **model_kwargs,
-        ).assign(s_w=s_w, s_b=s_b)
-        for s_w, s_b in cells
-        for seed in range(seeds)
-    ]
-    return pd.concat(tables, ignore_index=True)

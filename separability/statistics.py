@@ -24,6 +24,8 @@ STATISTICS = (
     "theta_b",
     "log_q",
     "fisher",
+    "gap_w_norm",
+    "gap_b_norm",
 )
 
 
@@ -64,25 +66,31 @@ def class_pair_masks(labels: np.ndarray) -> ClassPairs:
     return ClassPairs(n, rows * n + cols, rows, cols, n_within, weight)
 
 
-def pair_values(g: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Per-unit distances ||h_i - h_j|| / sqrt(N) = sqrt(G_ii + G_jj - 2 G_ij) and angles
-    arccos(G_ij / sqrt(G_ii G_jj)) of all pairs, as matrices, from a float64 Gram matrix
-    (float64 arccos resolves angles to about 1e-8 rad); with ``mask`` (a ``ClassPairs``) only
-    of its pairs, in its order."""
+def pair_values(
+    g: np.ndarray, mask: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-unit distances ||h_i - h_j|| / sqrt(N) = sqrt(G_ii + G_jj - 2 G_ij), angles
+    arccos(G_ij / sqrt(G_ii G_jj)) and norm gaps | ||h_i|| - ||h_j|| | / sqrt(N) of all pairs,
+    as matrices, from a float64 Gram matrix (float64 arccos resolves angles to about 1e-8
+    rad); with ``mask`` (a ``ClassPairs``) only of its pairs, in its order. The squared
+    distance is the sum of the two channels of docs/statistics.md: the norm gap squared plus
+    2 ||h_i|| ||h_j|| (1 - cos theta_ij) / N."""
     diag = np.diagonal(g)
     root = np.sqrt(diag)
     if mask is None:
-        squares, outer = diag[:, None] + diag[None, :], np.outer(root, root)
+        squares, first, second = diag[:, None] + diag[None, :], root[:, None], root[None, :]
+        outer = first * second
     else:  # gathers into fresh arrays, then every step in place (no further temporaries)
         squares = diag[mask.rows]
         squares += diag[mask.cols]
-        outer = root[mask.rows]
-        outer *= root[mask.cols]
+        first, second = root[mask.rows], root[mask.cols]
+        outer = first * second
         g = np.take(g.reshape(-1), mask.flat)
+    gap = np.abs(first - second)
     distance = squares - 2.0 * g
     np.sqrt(np.maximum(distance, 0.0, out=distance), out=distance)
     cos = np.divide(g, outer, out=np.ones_like(g), where=outer > 0)
-    return distance, np.arccos(np.clip(cos, -1.0, 1.0, out=cos), out=cos)
+    return distance, np.arccos(np.clip(cos, -1.0, 1.0, out=cos), out=cos), gap
 
 
 def recorded_layers(depth: int, every_layer_up_to: int, log_points: int) -> np.ndarray:
@@ -106,7 +114,9 @@ def layer_statistics(g: np.ndarray, masks: ClassPairs, log_scale: float = 0.0) -
     log_q: log of the mean per-unit second moment q = mean_i ||h_i||^2 / N;
     fisher: Fisher's criterion trace(S_B) / trace(S_W), from the pair identities
     trace(S_T) = sum_{i<j} ||h_i - h_j||^2 / n and trace(S_W) = sum_c sum_{i<j in c}
-    ||h_i - h_j||^2 / n_c, with S_B = S_T - S_W.
+    ||h_i - h_j||^2 / n_c, with S_B = S_T - S_W;
+    gap_w_norm, gap_b_norm: the norm channel, mean within-/between-class gap
+    | ||h_i|| - ||h_j|| | / sqrt(2 q N) (the angle channel is theta_w, theta_b).
 
     Degenerate features never raise: all-zero features (q = 0, every ReLU dead) give NaN for
     every statistic; a zero within-class distance gives an infinite ratio (NaN if the
@@ -118,8 +128,9 @@ def layer_statistics(g: np.ndarray, masks: ClassPairs, log_scale: float = 0.0) -
     q = float(np.mean(np.diagonal(g)))
     if not q > 0:  # zero (or non-finite) features: no distance, angle or ratio is defined
         return {name: math.nan for name in STATISTICS}
-    dist, angle = pair_values(g, masks)  # one gather from the upper triangle
+    dist, angle, gap = pair_values(g, masks)  # one gather from the upper triangle
     d_w, d_b = np.mean(dist[:k]), np.mean(dist[k:])
+    scale = math.sqrt(2.0 * q)
     squares = dist * dist
     total = float(np.sum(squares)) / masks.n
     scatter_w = float(np.dot(masks.within_weight, squares[:k]))
@@ -128,13 +139,25 @@ def layer_statistics(g: np.ndarray, masks: ClassPairs, log_scale: float = 0.0) -
             "log_d_w": float(np.log(d_w)) + log_scale / 2.0,
             "log_d_b": float(np.log(d_b)) + log_scale / 2.0,
             "ratio": float(d_b / d_w),
-            "d_w_norm": float(d_w) / math.sqrt(2.0 * q),
-            "d_b_norm": float(d_b) / math.sqrt(2.0 * q),
+            "d_w_norm": float(d_w) / scale,
+            "d_b_norm": float(d_b) / scale,
             "theta_w": float(angle[:k].mean()),
             "theta_b": float(angle[k:].mean()),
             "log_q": math.log(q) + log_scale,
             "fisher": float(np.float64(total - scatter_w) / scatter_w),
+            "gap_w_norm": float(gap[:k].mean()) / scale,
+            "gap_b_norm": float(gap[k:].mean()) / scale,
         }
+
+
+def effective_rank(g: np.ndarray) -> float:
+    """The participation ratio (trace C)^2 / trace(C^2) of the centred Gram matrix C = P G P
+    (P = I - 11^T / n): the effective number of dimensions the n features span around their
+    mean, between 1 (all on one line) and n - 1; NaN for features that are all equal."""
+    centred = g - g.mean(axis=0, keepdims=True)
+    centred -= centred.mean(axis=1, keepdims=True)
+    square = float(np.sum(centred * centred))
+    return float(np.trace(centred)) ** 2 / square if square > 0 else math.nan
 
 
 def ncm_accuracy(

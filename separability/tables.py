@@ -5,9 +5,35 @@ the standard models, the finite-width error against the theory)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
+
+# The two channels of a distance (docs/statistics.md, "Two channels"): the squared distance of
+# two features is the squared gap of their norms plus 2 ||h_i|| ||h_j|| (1 - cos theta_ij).
+# Each channel's between/within ratio, beside the paper's distance ratio: name -> (between
+# column, within column, axis label, plain name).
+CHANNELS = {
+    "distance": ("d_b_norm", "d_w_norm", "distance ratio $d_b / d_w$", "distance ratio d_b/d_w"),
+    "angle": (
+        "theta_b",
+        "theta_w",
+        r"angle ratio $\theta_b / \theta_w$",
+        "angle ratio theta_b/theta_w",
+    ),
+    "norm": ("gap_b_norm", "gap_w_norm", r"norm-gap ratio $g_b / g_w$", "norm-gap ratio g_b/g_w"),
+}
+
+
+def channel_ratio(table: pd.DataFrame, channel: str) -> pd.Series:
+    """The between/within ratio of one channel (``CHANNELS``) per row of a statistics table:
+    the distance ratio d_b / d_w (the paper's), the angle ratio theta_b / theta_w, or the
+    norm-gap ratio g_b / g_w (mean | ||h_i|| - ||h_j|| | between over within classes)."""
+    if channel == "distance":
+        return table["ratio"]
+    between, within, *_ = CHANNELS[channel]
+    return table[between] / table[within]
 
 
 def seed_means(table: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -16,15 +42,16 @@ def seed_means(table: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def bn_variant(theory: pd.DataFrame) -> str:
-    """The resnet_bn variant of the claims: exact centred BN ("centred") where the theory
-    table has it (config theory.bn: exact), else its large-batch approximation
-    ("centred_large_batch")."""
+    """The BN variant of the normalised architectures in the claims: exact centred BN
+    ("centred") where the theory table has it (config theory.bn: exact), else its large-batch
+    approximation ("centred_large_batch")."""
     return "centred" if (theory.variant == "centred").any() else "centred_large_batch"
 
 
 def main_theory(theory: pd.DataFrame, variant: str | None = None) -> pd.DataFrame:
-    """The Gram-recursion rows of the standard models: mlp, resnet, and resnet_bn with centred
-    BN in the form ``variant`` (default ``bn_variant``: exact where available)."""
+    """The Gram-recursion rows of the standard models: the unnormalised architectures, and the
+    normalised ones with centred BN in the form ``variant`` (default ``bn_variant``: exact
+    where available)."""
     return theory[theory.variant.isin(["-", variant or bn_variant(theory)])]
 
 
@@ -41,43 +68,144 @@ def width_errors(
     return merged.groupby(["arch", "width", "seed"], as_index=False).error.mean()
 
 
-REQUIRED_COLUMNS = {
-    "distance": {"arch", "seed", "layer", "ratio", "d_w_norm", "d_b_norm"},
-    "theory": {"arch", "variant", "layer", "ratio", "d_w_norm", "d_b_norm"},
-    "width": {"arch", "seed", "width", "layer", "ratio"},
-    "scalar": {"arch", "angle0", "layer", "theta"},
-    "pairs": {"arch", "seed", "angle0", "layer", "theta"},
-    "phase": {"arch", "s_w", "s_b", "law", "paper_name", "rate", "depth"},
-    "runs": {
-        "arch",
-        "depth",
-        "seed",
-        "status",
-        "test_accuracy",
-        "train_accuracy",
-        "heldout_ratio_trained",
-        "ratio_trained",
-        "heldout_fisher_trained",
-        "heldout_ncm_accuracy_trained",
-    },
+# ----------------------------------------------------------------------------------------------
+# What each kind of result table must hold (pandera schemas), and the rule that writes it.
+
+STATISTIC_COLUMNS = (
+    "ratio",
+    "d_w_norm",
+    "d_b_norm",
+    "theta_w",
+    "theta_b",
+    "gap_w_norm",
+    "gap_b_norm",
+    "log_q",
+)
+# The measures of a trained run that must be present (NaN where the run did not finish).
+RUN_MEASURES = (
+    "heldout_ratio_trained",
+    "heldout_ratio_init",
+    "ratio_trained",
+    "heldout_fisher_trained",
+    "heldout_ncm_accuracy_trained",
+)
+
+
+def _schema(keys: dict, values: dict, finite: bool = True):
+    """A pandera schema: key columns of the given types, value columns of floats (finite where
+    ``finite``: a statistic of a random network is defined at every layer)."""
+    import pandera.pandas as pa
+
+    checks = [pa.Check(np.isfinite, element_wise=False, error="not finite")] if finite else []
+    columns = {name: pa.Column(kind, coerce=True) for name, kind in keys.items()}
+    columns |= {
+        name: pa.Column(float, checks=checks if kind else [], nullable=not finite, coerce=True)
+        for name, kind in values.items()
+    }
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+def schemas() -> dict:
+    """The schema of every kind of result table (built on first use: pandera is imported by
+    the jobs that read tables only)."""
+    statistics = dict.fromkeys(STATISTIC_COLUMNS, True)
+    pair = {"arch": str, "angle0": float, "layer": int}
+    return {
+        "distance": _schema({"arch": str, "seed": int, "width": int, "layer": int}, statistics),
+        "width": _schema({"arch": str, "seed": int, "width": int, "layer": int}, statistics),
+        "theory": _schema({"arch": str, "variant": str, "layer": int}, statistics),
+        "scalar": _schema(pair, {"theta": False, "log_theta": False}, finite=False),
+        "pairs": _schema({**pair, "seed": int, "width": int}, {"theta": True}),
+        "pairs_wide": _schema({**pair, "network": int, "width": int}, {"theta": True}),
+        "pairs_batch": _schema({**pair, "source": str, "network": int}, {"theta": True}),
+        "sampled_width": _schema(
+            {"arch": str, "variant": str, "width": int, "network": int}, {"error": True}
+        ),
+        "phase": _schema(
+            {"arch": str, "law": str, "paper_name": str, "depth": int},
+            {"s_w": True, "s_b": True, "rate": False},
+            finite=False,
+        ),
+        "runs": _schema(
+            {"arch": str, "depth": int, "seed": int, "status": str},
+            dict.fromkeys(("test_accuracy", "train_accuracy", *RUN_MEASURES), False),
+            finite=False,
+        ),
+    }
+
+
+# The rule whose job writes each kind of table (to rebuild it: snakemake --forcerun <rule>).
+WRITERS = {
+    "distance": "propagate_distances",
+    "width": "propagate_widths",
+    "theory": "theory_gram",
+    "scalar": "theory_scalar",
+    "pairs": "propagate_pairs",
+    "pairs_wide": "sample_pairs",
+    "pairs_batch": "sample_pairs",
+    "phase": "phase_theory",
+    "sampled_width": "sample_widths",
+    "runs": "aggregate_training",
 }
+KINDS = tuple(WRITERS)
 
 
-def read_result(paths: str | Sequence[str], kind: str) -> pd.DataFrame:
-    """Read and stack the result tables of one ``kind``; a missing, empty or malformed file
-    raises ValueError naming the file and what is wrong with it."""
+class TableError(ValueError):
+    """A result table that does not hold what the configuration says it must: the message
+    names the files, what is wrong and the command that rebuilds them."""
+
+
+def table_error(kind: str, paths: Sequence, problem: str) -> TableError:
+    """The one-line error of a ``kind`` table read from ``paths``."""
+    where = ", ".join(str(path) for path in paths[:3]) + (
+        f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    )
+    rule = WRITERS.get(kind)
+    rebuild = f"; rebuild it with `snakemake --forcerun {rule}`" if rule else ""
+    return TableError(f"{kind} table {where}: {problem}{rebuild}")
+
+
+def missing_rows(table: pd.DataFrame, expected: Mapping[str, Sequence]) -> list[dict]:
+    """The combinations of the ``expected`` values (key column -> values) that no row of
+    ``table`` holds."""
+    keys = list(expected)
+    present = set(map(tuple, table[keys].drop_duplicates().itertuples(index=False)))
+    grid = pd.MultiIndex.from_product([list(values) for values in expected.values()])
+    return [dict(zip(keys, combo)) for combo in grid if combo not in present]
+
+
+def read_result(
+    paths: str | Sequence[str], kind: str, expected: Mapping[str, Sequence] | None = None
+) -> pd.DataFrame:
+    """Read, stack and check the result tables of one ``kind``: each file readable
+    (``workflow.read_table``: a cut or corrupt file names itself), the columns and dtypes of
+    the kind's schema (``schemas``, statistics finite where they must be) and, with
+    ``expected`` (key column -> the values the configuration says the table holds, e.g.
+    architectures, seeds, layers), every combination present. Anything else raises
+    ``TableError`` naming the files, what is missing and the command that rebuilds them."""
+    from pandera.errors import SchemaError
+
+    from separability.workflow import read_table
+
     paths = [paths] if isinstance(paths, str) else list(paths)
     if not paths:
-        raise ValueError(f"no {kind} tables given")
+        raise TableError(f"no {kind} tables given")
     tables = []
     for path in paths:
-        try:
-            table = pd.read_csv(path, sep="\t")
-        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-            raise ValueError(f"{kind} result {path!s} cannot be read: {error}") from error
-        missing = REQUIRED_COLUMNS[kind] - set(table.columns)
-        if missing or table.empty:
-            problem = f"missing columns {sorted(missing)}" if missing else "no rows"
-            raise ValueError(f"{kind} result {path!s} is malformed: {problem}")
+        table = read_table(path)
+        if table.empty:
+            raise table_error(kind, [path], "no rows")
         tables.append(table)
-    return pd.concat(tables, ignore_index=True)
+    table = pd.concat(tables, ignore_index=True)
+    try:
+        table = schemas()[kind].validate(table)
+    except SchemaError as error:
+        problem = str(error).splitlines()[0]
+        raise table_error(kind, paths, f"fails its schema: {problem}") from error
+    if expected:
+        missing = missing_rows(table, expected)
+        if missing:
+            shown = "; ".join(", ".join(f"{k} {v}" for k, v in row.items()) for row in missing[:5])
+            more = f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""
+            raise table_error(kind, paths, f"{len(missing)} expected rows missing: {shown}{more}")
+    return table

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from separability.io import atomic_write, corrupt
+
 # The last line of every rule's log: the job's CPU time and the part of it spent before the
 # first line of work (interpreter start-up, Snakemake's script preamble, imports), read back by
 # separability.benchmark.startup_table.
@@ -60,15 +62,29 @@ def set_threads(threads: int) -> None:
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> None:
-    """Write a tidy table as tab-separated text with full float precision."""
-    table.to_csv(path, sep="\t", index=False, float_format="%.17g")
+    """Write a tidy table as tab-separated text with full float precision, atomically (a
+    temporary file in the same directory, then renamed: an interrupted write leaves the old
+    file or none)."""
+    atomic_write(
+        path, lambda temporary: table.to_csv(temporary, sep="\t", index=False, float_format="%.17g")
+    )
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read one tidy table written by ``write_table``; a file that cannot be parsed as one (cut
+    mid-row, empty, binary) raises ``io.CorruptResult`` naming it."""
+    try:
+        table = pd.read_csv(path, sep="\t")
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise corrupt(path, error) from error
+    return table
 
 
 def read_tables(paths: Sequence[str | Path]) -> pd.DataFrame:
-    """Read and stack tidy tables written by ``write_table``."""
+    """Read and stack tidy tables written by ``write_table`` (``read_table``)."""
     if not paths:
         raise ValueError("no tables to read")
-    return pd.concat([pd.read_csv(path, sep="\t") for path in paths], ignore_index=True)
+    return pd.concat([read_table(path) for path in paths], ignore_index=True)
 
 
 def schema_errors(config: Mapping, schema: Mapping) -> list[str]:

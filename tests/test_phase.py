@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from separability import report
 from separability.claims import angles
 from separability.phase import (
     SIMULATION_FLOOR,
@@ -72,8 +71,8 @@ def test_grid_axis_hits_he_init():
 def test_simulated_cells_are_fitted_above_the_floor():
     layers = np.arange(0, 101)
     rows = []
-    for seed in range(2):
-        theta = np.maximum(1.5 * np.exp(-0.3 * layers), 1e-7)  # float32 floor from l ~ 50
+    for network in range(2):
+        theta = np.maximum(1.5 * np.exp(-0.3 * layers), 1e-7)  # a floor from l ~ 50
         rows.append(
             pd.DataFrame(
                 {
@@ -82,7 +81,7 @@ def test_simulated_cells_are_fitted_above_the_floor():
                     "s_b": 0.5,
                     "layer": layers,
                     "theta": theta,
-                    "seed": seed,
+                    "network": network,
                     "width": 64,
                 }
             )
@@ -95,7 +94,7 @@ def test_simulated_cells_are_fitted_above_the_floor():
                     "s_b": 1.0,
                     "layer": layers,
                     "theta": np.where(layers < 12, 1.0, 1e-9),
-                    "seed": seed,
+                    "network": network,
                     "width": 64,
                 }
             )
@@ -108,24 +107,28 @@ def test_simulated_cells_are_fitted_above_the_floor():
 
 
 def test_c4_region(phase):
+    """Over the phase grid, the share of cells where each of the paper's words describes the
+    law (the dictionary: sub-exponential covers power, reciprocal and inverse-log laws), and
+    the law at He init; the replaced test's share by name beside it."""
     region = paper_region(phase, angles.PAPER_LAWS)
     assert region["mlp"]["fraction"] == pytest.approx(2 / 8)
     assert sorted(region["mlp"]["cells"]) == [[1.0, 0.5], [1.5, 0.5]]
+    words = angles.phase_words(phase, "mlp")
+    assert words["shares"]["exponential"] == pytest.approx(2 / 8)
+    assert words["he_init"] == {"s_w": 2.0, "s_b": 0.0, "law": "reciprocal"}
     layers = np.arange(0, 5001)
     scalar = pd.concat(
         [
-            pd.DataFrame(
-                {"arch": arch, "angle0": 1.5, "layer": layers, "theta": 9.0 / (1 + layers)}
-            )
-            for arch in ("mlp", "resnet", "resnet_bn")
+            pd.DataFrame({"arch": arch, "angle0": 1.5, "layer": layers, "theta": k / (1 + layers)})
+            for arch, k in (("mlp", 9.0), ("resnet", 14.0), ("resnet_bn", 20.0))
         ]
     )
-    pairs = pd.concat([scalar[scalar.layer <= 100].assign(seed=s) for s in range(2)])
-    result = angles.claim_c4(scalar, pairs, phase)
-    he = result["measured"]["mlp"]["region"]["he_init"]
-    assert (he["s_w"], he["s_b"], he["law"], he["in_region"]) == (2.0, 0.0, "reciprocal", False)
-    assert "region of the paper's law" in result["evidence"]
-    assert "25% of the plane" in report.headline("C4", result)
+    pairs = pd.concat([scalar[scalar.layer <= 100].assign(seed=s, width=512) for s in range(2)])
+    wide = pd.concat([scalar[scalar.layer <= 1000].assign(network=n, width=4096) for n in range(2)])
+    result = angles.claim_c4(scalar, pairs, wide, None, phase)
+    assert result["measured"]["phase"]["mlp"]["he_init"]["law"] == "reciprocal"
+    entry = next(e for e in result["secondary"] if "phase diagram" in e["name"])
+    assert "exponential on 25% of the 8 cells" in entry["evidence"]
 
 
 def test_phase_figure(phase):
@@ -139,13 +142,13 @@ def test_phase_figure(phase):
                     "s_b": 0.0,
                     "layer": layers,
                     "theta": 3.0 / (2 + layers),
-                    "seed": seed,
+                    "network": network,
                     "width": 64,
                     "angle0": math.pi / 2,
                 }
             )
             for arch in ("mlp", "resnet", "resnet_bn")
-            for seed in range(2)
+            for network in range(2)
         ]
     )
     figure = phase_diagram.phase_figure(phase, pairs, clock_table(1000), math.pi / 2, 2.0)

@@ -23,15 +23,38 @@ def claim(verdict: str, measured, **extra) -> dict:
     }
 
 
+def law(name: str, exponent: float, **words) -> dict:
+    """A classified law of ``decay.classify``'s shape."""
+    return {
+        "law": name,
+        "exponent": exponent,
+        "words": {"exponential": False, "sub-exponential": False, "reciprocal": False, **words},
+    }
+
+
 CLAIMS = {
     "C1": claim(
         "holds",
         {"spearman": 0.8123, "ci95": [0.5, 0.95]},
         secondary=[
-            {"name": "C1 on the training-subset ratio", "verdict": "partly", "evidence": "rho 0.3"}
+            {"name": "C1 on the training-subset ratio", "verdict": "partly", "evidence": "rho 0.3"},
+            {
+                "name": "C1 on the angle ratio",
+                "verdict": "holds",
+                "evidence": "x",
+                "channel": "angle",
+            },
+        ],
+        robustness=[
+            {
+                "setting": "data set mnist5k",
+                "verdict": "does not hold",
+                "evidence": "rho -0.3",
+                "channels": {"angle": "inconclusive"},
+            }
         ],
     ),
-    "C2": claim("holds", {"theory": {"first": 1.4, "last": 1.1}}),
+    "C2": claim("holds", {"channels": {"distance": {"theory": {"first": 1.4, "last": 1.1}}}}),
     "C3": claim(
         "partly",
         [
@@ -40,13 +63,12 @@ CLAIMS = {
         ],
     ),
     "C4": claim(
-        "holds",
+        "partly",
         {
-            "mlp": {
-                "theory": [{"paper_name": "sub-exponential"}, {"paper_name": "exponential"}],
-                "region": {"fraction": 0.25},
-            },
-            "resnet": {"theory": [{"paper_name": "sub-exponential"}]},
+            "laws": {
+                "mlp": {"paper": "exponential", "theory": law("power", 0.995, reciprocal=True)},
+                "mlp_bn": {"theory": law("power", 0.995)},
+            }
         },
     ),
     "C5": claim(
@@ -55,13 +77,14 @@ CLAIMS = {
         robustness=[
             {"setting": "width N = 32", "verdict": "inconclusive", "evidence": "two seeds"}
         ],
+        design=[{"name": "held-out ratio in the 2 x 2 design", "evidence": "mlp_bn 1.2"}],
     ),
     "C6": claim(
         "inconclusive",
         {
             "depths": [
-                {"relative_discrepancy": {"mlp": 0.01, "resnet": 0.2}},
-                {"relative_discrepancy": {"mlp": 0.03}},
+                {"architectures": {"mlp": {"relative_to_separation": 0.01}}},
+                {"architectures": {"resnet": {"relative_to_separation": 0.2}}},
             ]
         },
     ),
@@ -70,22 +93,23 @@ CLAIMS = {
 
 def test_headline_of_each_claim():
     assert report.headline("C1", CLAIMS["C1"]) == "held-out ratio: Spearman ρ = 0.81 [0.50, 0.95]"
-    assert report.headline("C2", CLAIMS["C2"]) == "MLP ratio 1.400 → 1.100 (theory)"
+    assert report.headline("C2", CLAIMS["C2"]) == "MLP ratio 1.400 → 1.100 (theory, l = 1 → L)"
     assert report.headline("C3", CLAIMS["C3"]) == "ordered at 1/2 depths"
-    assert (
-        report.headline("C4", CLAIMS["C4"])
-        == "mlp: exponential (paper's law on 25% of the plane); resnet: sub-exponential"
-    )
+    assert report.headline("C4", CLAIMS["C4"]) == "mlp: power, p = 0.99 (reciprocal)"
     assert report.headline("C5", CLAIMS["C5"]) == "held-out ratio above the MLP's at 1/2 depths"
-    assert report.headline("C6", CLAIMS["C6"]) == "max relative discrepancy 0.200"
+    assert report.headline("C6", CLAIMS["C6"]) == "max \\|sim − theory\\| / (theory − 1) 0.200"
 
 
-def test_summary_table_has_one_row_per_claim():
+def test_summary_table_has_one_row_per_claim_with_channels_and_data_sets():
     lines = report.summary_table(CLAIMS).splitlines()
-    assert lines[:2] == ["| claim | verdict | measured | figure |", "|---|---|---|---|"]
+    assert lines[0] == (
+        "| claim | source | digits: verdict | angle channel | mnist5k: verdict / angle "
+        "| measured | figure |"
+    )
     assert len(lines) == 2 + len(CLAIMS)
+    assert lines[2].startswith("| C1 |  | holds | holds | does not hold / inconclusive |")
     assert lines[2 + 4] == (
-        "| C5 | does not hold | held-out ratio above the MLP's at 1/2 depths "
+        "| C5 |  | does not hold | — | — | held-out ratio above the MLP's at 1/2 depths "
         "| `figures/digits/fig.pdf` |"
     )
 
@@ -98,6 +122,7 @@ def test_report_has_a_section_per_claim_with_secondary_and_robustness():
         assert f"## {key}: {entry['verdict']}" in text
     assert "- **Secondary, C1 on the training-subset ratio:** partly — rho 0.3" in text
     assert "- **Robustness, width N = 32:** inconclusive — two seeds" in text
+    assert "- **2 x 2 design, held-out ratio in the 2 x 2 design:** mlp_bn 1.2" in text
 
 
 def test_replace_block_keeps_what_lies_outside_the_markers():
@@ -118,4 +143,7 @@ def test_report_of_the_claims_tests():
         f"intro\n{START}\nSTALE\n{END}\nrest", report.summary_table(result)
     )
     assert "STALE" not in updated and updated.endswith("rest")
-    assert all(f"| {key} | {result[key]['verdict']} |" in updated for key in result)
+    assert all(
+        f"| {key} | {result[key]['source']} | {result[key]['verdict']} |" in updated
+        for key in result
+    )

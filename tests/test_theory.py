@@ -10,6 +10,7 @@ from separability.benchmark import bn_theory_timing
 from separability.data import digits, prepare
 from separability.propagation import data_statistics
 from separability.theory import (
+    angle_trajectory,
     bn_relu_gram,
     centred_gram,
     cosine_trajectory,
@@ -373,3 +374,31 @@ def test_bn_theory_timing_reports_cost_nodes_and_error():
     assert row.n == 30 and row.depth == 3 and row.checked_layers == "0,2"
     assert 10 <= row.nodes_mean <= row.nodes_max < 60
     assert 0 < row.max_quadrature_error < 1e-6 and row.exact_s_per_block > 0
+
+
+@pytest.mark.parametrize(
+    "arch, gain",
+    [("mlp", None), ("mlp_bn", None), ("resnet", 2.0)],
+    ids=["mlp", "mlp_bn", "resnet"],
+)
+def test_he_init_asymptotics(arch, gain):
+    """docs/theory.md, section 7: near c = 1 one block takes theta to theta (1 - m theta /
+    (3 pi)), m the branch's weight, so l theta_l -> 3 pi / m: 3 pi for the MLP (and MLP+BN,
+    the same angle map), 3 pi (1 + a) / a for the ResNet (a = s_w s_v / 2 = 2 at He init);
+    the recursion meets the limits to 1e-3 at l = 1e5."""
+    limit = 3 * math.pi if gain is None else 3 * math.pi * (1 + gain) / gain
+    theta = angle_trajectory(arch, math.pi / 2, 100_000, layers=[100_000])[0]
+    assert abs(100_000 * theta - limit) / limit < 1e-3
+
+
+def test_resnet_bn_runs_the_mlp_map_on_a_logarithmic_clock():
+    """ResNet+BN's branch weight falls like 1/l, so 1/theta_l grows like tau_l / (3 pi) with
+    the clock tau_l = sum b / (q_k + b) ~ log l: the slope d(1/theta) / d tau tends to
+    1 / (3 pi) from above (3% off between 1e3 and 1e4, 2.6% between 1e3 and 1e5)."""
+    from separability.phase import bn_clock
+
+    layers = [1_000, 10_000, 100_000]
+    theta = angle_trajectory("resnet_bn", math.pi / 2, 100_000, layers=layers)
+    tau = bn_clock(layers)
+    slopes = [(1 / theta[i] - 1 / theta[0]) / ((tau[i] - tau[0]) / (3 * math.pi)) for i in (1, 2)]
+    assert 1.0 < slopes[1] < slopes[0] < 1.04

@@ -22,7 +22,11 @@ from separability.training import analysis, fit
 from separability.training.analysis import PHASES, SUBSETS, analyse_run, subset_statistics
 from separability.training.config import RunConfig
 from separability.training.fit import build_model, epoch_order, train_run
-from separability.training.selection import choose_learning_rate, select_learning_rate
+from separability.training.selection import (
+    choose_learning_rate,
+    halving_rungs,
+    select_learning_rate,
+)
 from separability.training.tables import LAST_LAYER_COLUMNS, RUN_COLUMNS, aggregate
 
 CPU = torch.device("cpu")
@@ -359,8 +363,10 @@ def test_trained_statistics_equal_the_propagation_code_on_the_same_features(data
 
 
 def without_ncm(rows):
-    """Per-layer rows without the nearest-class-mean accuracy (not a Gram statistic)."""
-    return [{key: value for key, value in row.items() if key != "ncm_accuracy"} for row in rows]
+    """Per-layer rows without the nearest-class-mean accuracy and the effective rank (not
+    statistics of ``layer_statistics``)."""
+    extra = ("ncm_accuracy", "effective_rank")
+    return [{key: value for key, value in row.items() if key not in extra} for row in rows]
 
 
 def test_aggregate_tables(data, tmp_path):
@@ -394,12 +400,12 @@ def test_second_training_settings_join_the_dag_only_when_configured(tmp_path):
     workdir = copy_workflow(tmp_path)
     smoke = yaml.safe_load((workdir / "smoke.yaml").read_text())
     # one train job and one select_lr job per architecture (over all depths and seeds)
-    jobs_per_setting = 3
+    jobs_per_setting = len(smoke["architectures"])
     plain = jobs_of(
         snakemake("-n", "--cores", "1", "--configfile", "smoke.yaml", cwd=workdir).stdout
     )
     assert plain["train"] == jobs_per_setting and plain["aggregate_training"] == 1
-    assert plain["select_lr"] == 3
+    assert plain["select_lr"] == jobs_per_setting
     (workdir / "second.yaml").write_text(
         yaml.safe_dump(
             {"claims": {"training_robustness_datasets": ["synthetic"], "training_second_width": 8}}
@@ -444,3 +450,37 @@ def test_runs_trained_together_equal_runs_trained_alone(data):
     variance_only = SeparabilityNet("resnet_bn", 4, 8, 2, n_classes=3, bn_centering=False)
     with pytest.raises(ValueError, match="centred BN"):
         Ensemble([variance_only.initialise(0)])
+
+
+def test_halving_rungs():
+    assert halving_rungs(10, 6) == [(3, 3), (5, 2)]
+    assert halving_rungs(4, 6) == [(1, 3), (2, 2)]
+    assert halving_rungs(10, 2) == [] and halving_rungs(1, 6) == []
+
+
+def test_successive_halving_keeps_the_survivors_runs(data):
+    """Successive halving stops the worse candidates at its rungs; each survivor's history is
+    the same as in the full grid, bit for bit, so the choice is the full grid's here."""
+    base = RunConfig("mlp", 2, 16, 0, lr=0.0, epochs=4, batch_size=64)
+    grid = [1e-4, 3e-4, 1e-3, 0.01, 0.05, 1e8]
+    full = select_learning_rate(base, grid, 4, 7, data, CPU, progress=False)
+    halved = select_learning_rate(
+        base, grid, 4, 7, data, CPU, progress=False, successive_halving=True
+    )
+    assert halved["halving_rungs"] == [[1, 3], [2, 2]]
+    assert halved["lr"] == full["lr"]
+    statuses = {c["lr"]: c["status"] for c in halved["candidates"]}
+    assert list(statuses.values()).count("ok") == 2 and statuses[1e8] == "diverged"
+    for mine, theirs in zip(halved["candidates"], full["candidates"], strict=True):
+        n = len(mine["history"])
+        assert finite_or_none(mine["history"]) == finite_or_none(theirs["history"][:n])
+        if mine["status"] == "stopped":
+            assert n in (1, 2)
+
+
+def test_test_split_is_evaluated_at_log_spaced_epochs_and_the_last(data):
+    record, _ = train_run(TINY.replace(epochs=6), data, CPU, progress=False)
+    tested = [r["epoch"] for r in record["history"] if "test_accuracy" in r]
+    assert tested == [1, 2, 4, 6]
+    assert all("val_accuracy" in r for r in record["history"])
+    assert record["final"]["test_accuracy"] == record["history"][-1]["test_accuracy"]

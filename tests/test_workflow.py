@@ -80,6 +80,9 @@ def test_dry_run_lists_every_figure():
         # digits: 1797 samples, a training split of 1077
         ({"data": {"eval_size": 1100}}, "data.eval_size"),
         ({"data": {"train_size": 40}}, "data.eval_size"),
+        ({"data": {"train_size": {"digits": 40}}}, "data.eval_size"),
+        ({"data": {"train_size": {"digits": 5}}}, "data.train_size.digits"),
+        ({"data": {"train_size": {"imagenet": 100}}}, "data.train_size"),
         # the robustness data set's training split (24 of 40 samples) is checked too
         (
             {

@@ -38,17 +38,46 @@ FIGURES = {
 }
 
 
+# Where each claim comes from (docs/claims.md, "Sources"): the ACML 2019 abstract, or the
+# earlier abstracts (IEICE technical report NC2019-18; ICLR 2019 LLD workshop).
+SOURCES = {
+    "C1": "ACML 2019 abstract",
+    "C2": "ACML 2019 abstract",
+    "C3": "ACML 2019 abstract",
+    "C4": "NC2019-18 abstract",
+    "C5": "ACML 2019 abstract",
+    "C6": "NC2019-18 abstract",
+}
+
+
 def assess(
     dataset: str,
     tables: Mapping[str, pd.DataFrame],
     depths: Sequence[int],
+    layers: Sequence[int],
     resamples: int,
     seed: int,
+    init: Mapping | None = None,
 ) -> dict:
-    """Every claim C1..C6 on one data set: text, verdict, evidence, measurements, test,
-    conditions and figure."""
-    claims = random_init_claims(tables["distance"], tables["theory"], tables["width"], depths)
-    claims["C4"] = claim_c4(tables["scalar"], tables["pairs"], tables.get("phase"))
+    """Every claim C1..C6 on one data set: text, source, verdict, evidence, measurements,
+    test, conditions and figure. ``depths`` are the claims depths (C3, C6), ``layers`` the
+    simulation layers the series tests read (C2)."""
+    claims = random_init_claims(
+        tables["distance"],
+        tables["theory"],
+        tables["width"],
+        depths,
+        layers,
+        tables.get("sampled_width"),
+    )
+    claims["C4"] = claim_c4(
+        tables["scalar"],
+        tables["pairs"],
+        tables["pairs_wide"],
+        tables.get("pairs_batch"),
+        tables.get("phase"),
+        init,
+    )
     claims["C1"] = claim_c1(tables["runs"], resamples, seed)
     claims["C5"] = claim_c5(tables["runs"])
     conditions = {
@@ -56,13 +85,17 @@ def assess(
         "width": int(tables["distance"].width.iloc[0]) if "width" in tables["distance"] else None,
         "depth": int(tables["distance"].layer.max()),
         "seeds": int(tables["distance"].seed.nunique()),
-        "depths_compared": [int(d) for d in depths],
+        "depths_compared": [int(d) for d in depths if d <= tables["distance"].layer.max()],
+        "depths_dropped": [int(d) for d in depths if d > tables["distance"].layer.max()],
+        "series_layers": [int(layer) for layer in layers],
         "trained_depths": sorted(int(d) for d in set(tables["runs"].depth)),
+        "trained_runs": int(len(tables["runs"])),
         "widths_scanned": sorted(int(w) for w in set(tables["width"].width)),
     }
     return {
         key: {
             "claim": CLAIMS[key],
+            "source": SOURCES[key],
             **claims[key],
             "conditions": conditions,
             "figure": FIGURES[key].format(dataset=dataset),
@@ -72,10 +105,25 @@ def assess(
 
 
 def robustness_entry(label: str, claims: Mapping[str, dict]) -> dict:
-    """Verdicts of a second setting, keyed by claim."""
+    """Verdicts of a second setting, keyed by claim, each with the verdicts of its channel
+    tests (``channels``: angle, norm) where the claim has them."""
     return {
-        key: {"setting": label, "verdict": value["verdict"], "evidence": value["evidence"]}
+        key: {
+            "setting": label,
+            "verdict": value["verdict"],
+            "evidence": value["evidence"],
+            "channels": channel_verdicts(value),
+        }
         for key, value in claims.items()
+    }
+
+
+def channel_verdicts(claim: Mapping) -> dict[str, str]:
+    """The verdicts of a claim's channel tests (its secondary entries marked ``channel``)."""
+    return {
+        entry["channel"]: entry["verdict"]
+        for entry in claim.get("secondary", [])
+        if "channel" in entry
     }
 
 
@@ -103,24 +151,30 @@ def robustness(
     theory: pd.DataFrame,
     second_width: int | None,
     depths: Sequence[int],
+    layers: Sequence[int],
 ) -> list[dict]:
     """The random-init verdicts (C2, C3, C6) recomputed on other data sets and C2, C3 at a
-    second width of the main data set's width scan."""
+    second width of the main data set's width scan (every layer of it recorded: the series
+    layers within its depth, and the claims depths 1 and its deepest)."""
     entries = [
         robustness_entry(
             f"data set {name}",
-            random_init_claims(tables["distance"], tables["theory"], tables["width"], depths),
+            random_init_claims(
+                tables["distance"], tables["theory"], tables["width"], depths, layers
+            ),
         )
         for name, tables in dataset_tables.items()
     ]
     if second_width is not None:
         narrow = at_width(width_table, second_width)
+        deepest = int(narrow.layer.max())
+        shallow = sorted({1, deepest})
         entries.append(
             robustness_entry(
                 f"width N = {second_width}",
                 {
-                    "C2": claim_c2(narrow, theory),
-                    "C3": claim_c3(narrow, theory, sorted({1, int(narrow.layer.max())})),
+                    "C2": claim_c2(narrow, theory, shallow, [x for x in layers if x <= deepest]),
+                    "C3": claim_c3(narrow, theory, shallow),
                 },
             )
         )

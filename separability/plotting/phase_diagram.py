@@ -188,8 +188,8 @@ def phase_figure(
             markeredgecolor="k",
             markersize=9,
             linestyle="none",
-            label=f"simulated pairs, own fit (N = {int(pairs.width.iloc[0])}, "
-            f"{pairs.seed.nunique()} seeds)",
+            label=f"sampled pairs, own fit (N = {int(pairs.width.iloc[0])}, "
+            f"{pairs.network.nunique()} networks)",
         ),
     ]
     figure.legend(

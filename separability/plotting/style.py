@@ -6,7 +6,7 @@ headless (``use_headless_backend``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -16,14 +16,33 @@ import pandas as pd
 import seaborn as sns
 
 from separability import architectures
+from separability.io import atomic_write
 
 PALETTE = sns.color_palette("colorblind", 10)
 
 
-LABELS = {name: entry.label for name, entry in architectures.REGISTRY.items()}
+class ByArchitecture(Mapping):
+    """A read-only mapping from architecture name to a property of its registry entry, looked
+    up when read (so an architecture registered later has one too)."""
+
+    def __init__(self, value: Callable[[architectures.Architecture], object]):
+        self.value = value
+
+    def __getitem__(self, name: str):
+        if name not in architectures.REGISTRY:
+            raise KeyError(name)
+        return self.value(architectures.REGISTRY[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(architectures.names())
+
+    def __len__(self) -> int:
+        return len(architectures.REGISTRY)
 
 
-COLORS = {name: PALETTE[entry.colour] for name, entry in architectures.REGISTRY.items()}
+# Legend label and colour of every architecture (one colour each, the same in every figure).
+LABELS = ByArchitecture(lambda entry: entry.label)
+COLORS = ByArchitecture(lambda entry: PALETTE[entry.colour % len(PALETTE)])
 
 
 THEORY_STYLE = {"linestyle": "--", "linewidth": 1.4}
@@ -56,9 +75,10 @@ def style() -> None:
 
 
 def save(figure: plt.Figure, pdf: str | Path, png: str | Path, dpi: int) -> None:
-    """Write ``figure`` as vector PDF and as PNG at ``dpi``, then close it."""
-    figure.savefig(pdf)
-    figure.savefig(png, dpi=dpi)
+    """Write ``figure`` as vector PDF and as PNG at ``dpi``, each atomically (an interrupted
+    write leaves the old file or none, never a cut one), then close it."""
+    atomic_write(pdf, lambda temporary: figure.savefig(temporary, format="pdf"))
+    atomic_write(png, lambda temporary: figure.savefig(temporary, format="png", dpi=dpi))
     plt.close(figure)
 
 

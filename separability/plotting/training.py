@@ -50,6 +50,8 @@ C1_PANELS = (
     ("ratio_trained", "training-subset ratio $d_b / d_w$", False),
     ("heldout_fisher_trained", "held-out Fisher criterion tr $S_B$ / tr $S_W$", True),
     ("heldout_ncm_accuracy_trained", "held-out nearest-class-mean accuracy", False),
+    ("heldout_probe_accuracy_trained", "held-out linear-probe accuracy (3-fold CV)", False),
+    ("heldout_angle_ratio_trained", r"held-out angle ratio $\theta_b / \theta_w$", False),
 )
 
 
@@ -154,11 +156,13 @@ def trained_ratio_figure(runs: pd.DataFrame, layers: pd.DataFrame, dataset: str)
     """Figure 5: distance ratio d_b / d_w at the last hidden layer against depth, on the
     held-out subset (C5's primary measure) and on the training subset, at initialisation and
     after training (BN in inference mode; ResNet+BN also with batch statistics), mean +- sd
-    over seeds, runs that did not finish marked (C5). Right: the held-out ratio through the
-    layers of the deepest trained networks, before and after training."""
+    over seeds, runs that did not finish marked (C5); the held-out ratio through the layers of
+    the deepest trained networks, before and after training; and the effective rank of the
+    held-out last-layer features against depth (near-collapse shows as a rank near 1)."""
     architectures = present(runs.arch)
     depths = sorted(set(runs.depth))
-    figure, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    figure, grid = plt.subplots(2, 2, figsize=(14, 10))
+    axes = [grid[0, 0], grid[0, 1], grid[1, 0]]
     for ax, (prefix, title) in zip(axes, SUBSET_PANELS.values()):
         ratio_against_depth(ax, runs, prefix, architectures)
         ax.set(
@@ -192,6 +196,7 @@ def trained_ratio_figure(runs: pd.DataFrame, layers: pd.DataFrame, dataset: str)
         ncol=4,
         fontsize="small",
     )
+    rank_against_depth(grid[1, 1], runs, architectures)
 
     ax = axes[2]
     deepest = max(depths)
@@ -239,6 +244,44 @@ def trained_ratio_figure(runs: pd.DataFrame, layers: pd.DataFrame, dataset: str)
     return figure
 
 
+def rank_against_depth(ax: plt.Axes, runs: pd.DataFrame, architectures) -> None:
+    """The effective rank (participation ratio) of the held-out last-layer features against
+    depth, at initialisation (dashed) and after training (solid), mean +- sd over seeds: near
+    1, the features have collapsed onto a line (docs/statistics.md)."""
+    finished = finished_runs(runs)
+    for arch in architectures:
+        if "heldout_effective_rank_init" in runs:
+            seed_band(
+                ax,
+                runs[runs.arch == arch],
+                "depth",
+                "heldout_effective_rank_init",
+                COLORS[arch],
+                None,
+                log=True,
+                **color_kw(arch, INIT_STYLE),
+            )
+        done = finished[finished.arch == arch]
+        if len(done) and "heldout_effective_rank_trained" in runs:
+            seed_band(
+                ax,
+                done,
+                "depth",
+                "heldout_effective_rank_trained",
+                COLORS[arch],
+                LABELS[arch],
+                log=True,
+                **TRAINED_STYLE,
+            )
+    ax.set_yscale("log")
+    depth_axis(ax, sorted(set(runs.depth)))
+    ax.set(
+        xlabel="depth $L$ (hidden blocks)",
+        ylabel="effective rank of held-out features at layer $L$",
+        title="held-out effective rank (participation ratio; 1: collapsed onto a line)",
+    )
+
+
 def accuracy_against(
     ax: plt.Axes,
     finished: pd.DataFrame,
@@ -280,7 +323,8 @@ def accuracy_against(
 def accuracy_figure(runs: pd.DataFrame, dataset: str) -> plt.Figure:
     """Figure 6: test accuracy against each separability measure of the last hidden layer
     after training (small multiples: the held-out ratio, C1's primary measure; the
-    training-subset ratio; held-out Fisher's criterion; held-out nearest-class-mean accuracy),
+    training-subset ratio; held-out Fisher's criterion; held-out nearest-class-mean accuracy;
+    the held-out linear probe; the held-out angle ratio, the angle channel),
     one point per finished run with the Spearman rank correlation over them, and test accuracy
     against depth (mean +- sd over seeds); chance level dashed, unfinished runs marked (C1)."""
     architectures = present(runs.arch)
@@ -288,12 +332,15 @@ def accuracy_figure(runs: pd.DataFrame, dataset: str) -> plt.Figure:
     markers = dict(zip(depths, DEPTH_MARKERS * (len(depths) // len(DEPTH_MARKERS) + 1)))
     chance = 1.0 / float(runs.n_classes.iloc[0]) if "n_classes" in runs else None
     finished = finished_runs(runs)
-    figure, axes = plt.subplots(2, 3, figsize=(16, 9.5))
-    panels = [axes[0, 0], axes[0, 1], axes[1, 0], axes[1, 1]]
+    figure, axes = plt.subplots(2, 4, figsize=(21, 9.5))
+    panels = [axes[0, 0], axes[0, 1], axes[0, 2], axes[1, 0], axes[1, 1], axes[1, 2]]
     for ax, (column, label, log) in zip(panels, C1_PANELS):
-        accuracy_against(ax, finished, column, label, log, markers, chance)
+        if column in finished:
+            accuracy_against(ax, finished, column, label, log, markers, chance)
+        else:
+            ax.axis("off")
 
-    ax = axes[0, 2]
+    ax = axes[0, 3]
     for arch in architectures:
         rows = finished[finished.arch == arch]
         if len(rows):
@@ -311,7 +358,7 @@ def accuracy_figure(runs: pd.DataFrame, dataset: str) -> plt.Figure:
         title="accuracy against depth (mean ± sd over seeds)",
     )
 
-    legend = axes[1, 2]
+    legend = axes[1, 3]
     legend.axis("off")
     handles = [
         plt.Line2D(

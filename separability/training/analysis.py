@@ -30,6 +30,7 @@ from separability.statistics import (
     STATISTICS,
     as_float64,
     class_pair_masks,
+    effective_rank,
     gram,
     layer_statistics,
     ncm_accuracy,
@@ -46,13 +47,24 @@ PHASES = ("init", "trained", "trained_batch")
 SUBSETS = {"train": "eval", "heldout": "heldout"}
 
 
-# Per-layer columns: the statistics of the Gram matrix, and the nearest-class-mean accuracy
-# (held-out subset only; NaN on the training subset, whose features give the class means).
-LAYER_COLUMNS = (*STATISTICS, "ncm_accuracy")
+# Per-layer columns: the statistics of the Gram matrix, the effective rank of the features,
+# and the nearest-class-mean accuracy (held-out subset only; NaN on the training subset, whose
+# features give the class means).
+LAYER_COLUMNS = (*STATISTICS, "effective_rank", "ncm_accuracy")
 
 
-# The last-layer separability measures of runs.tsv, per subset.
-MEASURES = {"train": ("ratio", "fisher"), "heldout": ("ratio", "fisher", "ncm_accuracy")}
+# The last-layer separability measures of runs.tsv, per subset: per-layer columns, and the
+# two channels' ratios of docs/statistics.md (angle theta_b / theta_w, norm gap g_b / g_w).
+MEASURES = {
+    "train": ("ratio", "fisher", "effective_rank"),
+    "heldout": ("ratio", "fisher", "ncm_accuracy", "effective_rank", "angle_ratio", "gap_ratio"),
+}
+CHANNEL_RATIOS = {"angle_ratio": ("theta_b", "theta_w"), "gap_ratio": ("gap_b_norm", "gap_w_norm")}
+# The linear probe (held-out subset, trained networks, BN in inference mode): its column, the
+# cross-validation folds and their seed.
+PROBE_COLUMN = "heldout_probe_accuracy_trained"
+PROBE_FOLDS = 3
+PROBE_SEED = 0
 
 
 # Their columns, named ``ratio_trained`` (training subset), ``heldout_ratio_trained``, ...:
@@ -102,7 +114,14 @@ def subset_statistics(
             # one float64 copy of each subset's features serves the Gram and the NCM accuracy
             train, heldout = as_float64(train), as_float64(heldout)
             for subset, h in (("train", train), ("heldout", heldout)):
-                rows[subset].append({"layer": layer, **layer_statistics(gram(h), masks[subset])})
+                g = gram(h)
+                rows[subset].append(
+                    {
+                        "layer": layer,
+                        **layer_statistics(g, masks[subset]),
+                        "effective_rank": effective_rank(g),
+                    }
+                )
             rows["train"][-1]["ncm_accuracy"] = math.nan
             rows["heldout"][-1]["ncm_accuracy"] = ncm_accuracy(
                 train, labels["train"], heldout, labels["heldout"]
@@ -127,13 +146,47 @@ def collapsed(statistics: Mapping[str, list[dict]]) -> bool:
     return math.isnan(statistics["train"][-1]["log_q"])
 
 
+def measure(row: Mapping[str, float], name: str) -> float:
+    """One measure of a per-layer row: a column, or a channel's ratio (``CHANNEL_RATIOS``)."""
+    if name not in CHANNEL_RATIOS:
+        return row[name]
+    between, within = CHANNEL_RATIOS[name]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(row[between]) / row[within])
+
+
 def last_layer(statistics: Mapping[str, Mapping[str, list[dict]]]) -> dict[str, float]:
     """The separability measures of the last hidden layer per subset and phase, named as the
     columns of runs.tsv (``LAST_LAYER``)."""
     return {
-        column: statistics[phase][subset][-1][measure]
-        for column, (subset, phase, measure) in LAST_LAYER.items()
+        column: measure(statistics[phase][subset][-1], name)
+        for column, (subset, phase, name) in LAST_LAYER.items()
     }
+
+
+def probe_accuracy(features, labels: np.ndarray) -> float:
+    """A linear probe of frozen features: the mean accuracy of a multinomial logistic
+    regression (scikit-learn, features standardised) over ``PROBE_FOLDS`` stratified,
+    seeded cross-validation folds of the held-out subset itself; NaN for features that are all
+    zero."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = as_float64(features)
+    if not np.any(x):
+        return math.nan
+    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=200, tol=1e-3))
+    folds = StratifiedKFold(PROBE_FOLDS, shuffle=True, random_state=PROBE_SEED)
+    return float(np.mean(cross_val_score(probe, x, labels, cv=folds)))
+
+
+def last_features(model: SeparabilityNet, x: np.ndarray) -> torch.Tensor:
+    """The last hidden layer h_L of a batch of inputs, BN in inference mode."""
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        return model.eval().hidden(torch.as_tensor(x, dtype=torch.float32, device=device))
 
 
 def load_model(path, in_dim: int, n_classes: int, device: torch.device) -> SeparabilityNet:
@@ -173,13 +226,19 @@ def analyse_run(
             )
     else:
         statistics["trained"] = statistics["trained_batch"] = missing_statistics(config.depth)
+    measures = last_layer(statistics)
+    measures[PROBE_COLUMN] = (
+        probe_accuracy(last_features(model, data["x_heldout"]), data["y_heldout"])
+        if status == "ok"
+        else math.nan
+    )
     analysis = {
         "arch": config.arch,
         "depth": config.depth,
         "seed": config.seed,
         "status": status,
         "status_reason": reason,
-        "last_layer": last_layer(statistics),
+        "last_layer": measures,
         "statistics": statistics,
         "subset_sizes": {s: int(len(data[f"y_{key}"])) for s, key in SUBSETS.items()},
     }

@@ -182,7 +182,8 @@ def check_ensemble(configs: Sequence[RunConfig]) -> RunConfig:
 class EnsembleState:
     """The state of runs trained together: their configs and models, the optimiser (one
     parameter group per run), each run's per-epoch records, the runs that diverged (run ->
-    epoch and global step, 1-based, of the first non-finite loss), the runs still training
+    epoch and global step, 1-based, of the first non-finite loss), the runs stopped early by
+    the caller (run -> epoch, e.g. by successive halving), the runs still training
     (``active``), the first epoch of this session (``start``, after a resume) and the training
     time of the sessions before it (``previous_s``)."""
 
@@ -194,17 +195,24 @@ class EnsembleState:
     active: list[int]
     start: int = 0
     previous_s: float = 0.0
+    stopped: dict[int, int] = dataclasses.field(default_factory=dict)
 
     def ensemble(self) -> Ensemble:
         """The training ensemble of the active runs' models."""
         return Ensemble([self.models[run] for run in self.active]).train()
 
-    def drop_diverged(self) -> bool:
-        """Remove the runs that diverged from ``active``; whether any was removed."""
-        kept = [run for run in self.active if run not in self.diverged]
+    def drop_finished(self) -> bool:
+        """Remove the runs that diverged or were stopped from ``active``; whether any was."""
+        kept = [run for run in self.active if run not in self.diverged and run not in self.stopped]
         changed = len(kept) != len(self.active)
         self.active = kept
         return changed
+
+    def status(self, run: int) -> str:
+        """``diverged``, ``stopped`` (early, by the caller) or ``ok``."""
+        if run in self.diverged:
+            return "diverged"
+        return "stopped" if run in self.stopped else "ok"
 
 
 def start_state(
@@ -233,7 +241,12 @@ def resume(state: EnsembleState, checkpoint, identity: Mapping | None, descripti
     state.optimizer.load_state_dict(saved["optimizer"])
     state.histories = [list(history) for history in saved["histories"]]
     state.diverged = {run: (epoch, step) for run, epoch, step in saved["diverged"]}
-    state.active = [run for run in range(len(state.configs)) if run not in state.diverged]
+    state.stopped = {run: epoch for run, epoch in saved.get("stopped", [])}
+    state.active = [
+        run
+        for run in range(len(state.configs))
+        if run not in state.diverged and run not in state.stopped
+    ]
     state.start, state.previous_s = int(saved["epoch"]), saved["elapsed_s"]
     LOG.info("%s: resuming from the checkpoint of epoch %d", description, state.start)
 
@@ -289,6 +302,13 @@ def train_epoch(
     return ensemble, loss_sum, correct
 
 
+def test_epoch(epoch: int, epochs: int) -> bool:
+    """Whether the test split is evaluated after ``epoch`` (1-based) of ``epochs``: at
+    log-spaced epochs 1, 2, 4, 8, ... and at the last one (the final metrics; docs/training.md:
+    validation, which divergence and selection need, is evaluated every epoch)."""
+    return epoch == epochs or (epoch & (epoch - 1)) == 0
+
+
 def end_of_epoch(
     state: EnsembleState,
     ensemble: Ensemble,
@@ -301,7 +321,8 @@ def end_of_epoch(
 ) -> list[dict]:
     """The epoch's record of each active run (rate, training loss and accuracy over its
     ``steps`` minibatches of ``batch`` samples, and, with BN in inference mode, loss and
-    accuracy on each split of ``splits``), appended to its history; a run whose
+    accuracy on each split of ``splits``, the test split only at the epochs of
+    ``test_epoch``), appended to its history; a run whose
     inference-mode validation loss is non-finite has blown up and is marked diverged at the
     epoch's last step. Returns the records."""
     loss_sum, correct = sums
@@ -316,6 +337,8 @@ def end_of_epoch(
         for run, loss, hits in zip(state.active, loss_sum.tolist(), correct.tolist(), strict=True)
     ]
     for split in splits:
+        if split == "test" and not test_epoch(epoch + 1, state.configs[0].epochs):
+            continue
         losses, accuracies = evaluate(ensemble, tensors[f"x_{split}"], tensors[f"y_{split}"])
         for record, loss, accuracy in zip(records, losses, accuracies, strict=True):
             record[f"{split}_loss"], record[f"{split}_accuracy"] = loss, accuracy
@@ -340,6 +363,7 @@ def write_checkpoint(
             "optimizer": state.optimizer.state_dict(),
             "histories": state.histories,
             "diverged": [[run, *where] for run, where in state.diverged.items()],
+            "stopped": [[run, epoch] for run, epoch in state.stopped.items()],
             "elapsed_s": elapsed_s,
         },
     )
@@ -364,6 +388,7 @@ def fit(
     on_epoch_end: Callable[[int], None] | None = None,
     description: str = "",
     data_sha256: str | None = None,
+    stop: Callable[[int, Mapping[int, list[dict]]], Sequence[int]] | None = None,
 ) -> list[FitResult]:
     """Train the classifiers of ``configs`` (runs differing only in seed and learning rate) on
     ``data['x_train'], data['y_train']``, together as one ``Ensemble``: run k sees the data
@@ -377,6 +402,9 @@ def fit(
     checkpoint found there at the start is resumed from only if its identity is these runs';
     ``on_epoch_end(epoch)`` (1-based, after the checkpoint) lets tests simulate an
     interruption. ``data_sha256``: the caller's ``data_fingerprint(data)``, if it has one.
+    ``stop(epoch, histories of the active runs)`` returns the runs to stop after that epoch
+    (successive halving of the learning-rate selection): a stopped run keeps its state and
+    history, status ``stopped``, and the others continue exactly as they would have.
     """
     deterministic()
     config = check_ensemble(configs)
@@ -416,7 +444,12 @@ def fit(
             refresh=False,
         )
         ensemble.sync()
-        if state.drop_diverged() and state.active:
+        if stop is not None:
+            active = {
+                run: state.histories[run] for run in state.active if run not in state.diverged
+            }
+            state.stopped.update(dict.fromkeys(stop(epoch + 1, active), epoch + 1))
+        if state.drop_finished() and state.active:
             ensemble = state.ensemble()
         if checkpoint is not None:
             elapsed = state.previous_s + time.perf_counter() - began
@@ -430,7 +463,7 @@ def fit(
         FitResult(
             model.eval(),
             history,
-            "diverged" if run in state.diverged else "ok",
+            state.status(run),
             *state.diverged.get(run, (None, None)),
             state.start,
             total,

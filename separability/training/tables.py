@@ -10,9 +10,15 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from separability import architectures
-from separability.training.analysis import LAST_LAYER, LAYER_COLUMNS, PHASES, SUBSETS
+from separability.training.analysis import (
+    LAST_LAYER,
+    LAYER_COLUMNS,
+    PHASES,
+    PROBE_COLUMN,
+    SUBSETS,
+)
 
-LAST_LAYER_COLUMNS = tuple(LAST_LAYER)
+LAST_LAYER_COLUMNS = (*LAST_LAYER, PROBE_COLUMN)
 
 
 RUN_COLUMNS = (

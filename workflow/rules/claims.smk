@@ -22,6 +22,9 @@ rule claims:
     params:
         code=code("claims"),
         depths=CLAIMS["depths"],
+        layers=series_layers(),
+        init=init_params("s_w", "s_v", "s_b"),
+        expected=expected_rows(),
         resamples=CLAIMS["bootstrap_resamples"],
         seed=CLAIMS["seed"],
         robustness=lambda wildcards: robustness_tables(wildcards.dataset),
@@ -68,3 +71,26 @@ rule readme:
         config=config,
     script:
         "../../scripts/readme_summary.py"
+
+
+# Not part of `all`: after a run, `snakemake critical_path` writes the longest chain of job wall
+# times through the finished DAG (benchmark files), what a run on as many cores as jobs takes.
+rule critical_path:
+    input:
+        all_figures(),
+        CLAIM_TARGETS,
+    output:
+        "results/benchmarks/critical_path.tsv",
+    log:
+        "logs/critical_path.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        code=code("critical_path"),
+        configfiles=[
+            os.path.relpath(path)
+            for path in workflow.overwrite_configfiles or ["config.yaml"]
+        ],
+    script:
+        "../../scripts/critical_path.py"

@@ -124,6 +124,14 @@ def check_vision_files():
             raise WorkflowError(missing_message(dataset, config["data_dir"], missing))
 
 
+def train_size(dataset):
+    """The cap of a data set's training split from data.train_size (one size for every data
+    set, or a mapping from data set to size; null, or a data set the mapping does not name,
+    keeps the whole training split)."""
+    size = config["data"].get("train_size")
+    return size.get(dataset) if isinstance(size, dict) else size
+
+
 def raw_data_files(dataset):
     """The files a torchvision data set is read from (none for digits and synthetic)."""
     if dataset not in VISION_DATASETS:
@@ -154,7 +162,11 @@ def config_errors():
             f"claims.training_second_width = {claims['training_second_width']} equals "
             "training.width: choose another width or null"
         )
-    plain = [a for a in config["theory"]["variance_only"] if not architectures.get(a).normalised]
+    plain = [
+        a
+        for a in config["theory"]["variance_only"]
+        if not architectures.get(a).normalised
+    ]
     if plain:
         errors.append(
             f"theory.variance_only = {config['theory']['variance_only']}: {plain} have no "
@@ -182,13 +194,13 @@ def config_errors():
             n_samples,
             data["val_fraction"],
             data["test_fraction"],
-            data.get("train_size"),
+            train_size(dataset),
         )
         if data["eval_size"] > train:
             errors.append(
                 f"data.eval_size = {data['eval_size']} is larger than the training split "
                 f"of {dataset} ({train} of {n_samples} samples, from data.val_fraction, "
-                "data.test_fraction and data.train_size)"
+                f"data.test_fraction and data.train_size, {train_size(dataset)} for it)"
             )
     return errors
 
@@ -236,9 +248,9 @@ def job_memory():
     together = max(t["seeds"], len(t["lr_selection"]["learning_rates"]))
     n_train = max(
         training_split_size(
-            s, data["val_fraction"], data["test_fraction"], data.get("train_size")
+            s, data["val_fraction"], data["test_fraction"], train_size(dataset)
         )
-        for s, _ in dims.values()
+        for dataset, (s, _) in dims.items()
     )
     return [
         (
@@ -268,6 +280,31 @@ def job_memory():
     ]
 
 
+def finite_width_errors():
+    """Values of the finite_width section (workflow/rules/finite_width.smk) the schema accepts
+    but the rules cannot run with, as messages naming the keys."""
+    errors, section = [], config["finite_width"]
+    for key, names in (
+        ("width_law", ("networks", "fit_networks")),
+        ("width_scan", ("networks",)),
+    ):
+        widths = section[key]["widths"]
+        for name in names:
+            if len(section[key][name]) != len(widths):
+                errors.append(
+                    f"finite_width.{key}.{name} = {section[key][name]} needs one entry per "
+                    f"width of finite_width.{key}.widths = {widths}"
+                )
+    depth = section["pairs"]["depth"]
+    first = decay_windows(depth)[0][0]
+    if depth < first + MIN_FIT_LAYERS - 1:
+        errors.append(
+            f"finite_width.pairs.depth = {depth}: the C4 decay-law fits start at layer {first} "
+            f"and need {MIN_FIT_LAYERS} layers, so at least {first + MIN_FIT_LAYERS - 1}"
+        )
+    return errors
+
+
 def refuse(errors):
     """Stop, with one line per message, when there is any."""
     if errors:
@@ -277,6 +314,7 @@ def refuse(errors):
 check_output_dirs()
 check_vision_files()
 refuse(config_errors())
+refuse(finite_width_errors())
 
 
 onstart:
@@ -350,7 +388,7 @@ CLAIMS = config["claims"]
 def distance_layers():
     """Layers with statistics in the distance simulations: every layer up to
     propagation.dense_layers, about propagation.log_layers log-spaced ones up to
-    propagation.depth, and every layer of claims.depths within it (C3, C6 compare there).
+    propagation.depth, and the claims' series layers and depths within it (series_layers).
     """
     depth = config["propagation"]["depth"]
     grid = recorded_layers(
@@ -358,9 +396,17 @@ def distance_layers():
         config["propagation"]["dense_layers"],
         config["propagation"]["log_layers"],
     )
-    wanted = {int(layer) for layer in grid}
-    wanted |= {d for d in CLAIMS["depths"] if d <= depth}
+    wanted = {int(layer) for layer in grid} | set(series_layers())
     return sorted(wanted)
+
+
+def series_layers():
+    """The simulation layers C2's series test reads: claims.series_layers with layers 0 and 1
+    and the claims depths, within propagation.depth (always recorded: docs/claims.md).
+    """
+    depth = config["propagation"]["depth"]
+    wanted = {0, 1, *CLAIMS["series_layers"], *CLAIMS["depths"]}
+    return sorted(layer for layer in wanted if layer <= depth)
 
 
 # The claims compare the paper's architectures (architectures.paper_order()); a configuration
@@ -417,8 +463,11 @@ def claims_inputs(wildcards):
         "width": propagation_tables("width", [dataset]),
         "scalar": "results/theory/scalar.tsv",
         "pairs": PAIR_TABLES,
+        "pairs_wide": WIDE_PAIR_TABLES,
+        "pairs_batch": BATCH_PAIR_TABLES,
         "phase": "results/phase/theory.tsv",
         "runs": f"{training_dir(dataset)}/runs.tsv",
+        "sampled_width": f"results/{dataset}/propagation/sampled_width.tsv",
         "robust_random_init": [
             path
             for kinds in robustness_tables(dataset).values()
@@ -426,6 +475,40 @@ def claims_inputs(wildcards):
             for path in paths
         ],
         "robust_runs": list(training_settings(dataset).values()),
+    }
+
+
+def expected_rows(width=None):
+    """What each kind of table the claims read must hold (key column -> values), by the
+    configuration: every architecture, seed and recorded layer of the simulations, every layer
+    of the theory, every trained run (separability.tables.read_result checks it)."""
+    p, t = config["propagation"], config["training"]
+    angles = p["pair_angles"]
+    return {
+        "distance": {"arch": ARCHITECTURES, "seed": SEEDS, "layer": distance_layers()},
+        "theory": {
+            "arch": ARCHITECTURES,
+            "layer": list(range(max(p["depth"], p["width_depth"]) + 1)),
+        },
+        "width": {
+            "arch": ARCHITECTURES,
+            "width": WIDTHS,
+            "layer": list(range(p["width_depth"] + 1)),
+        },
+        "scalar": {"arch": ARCHITECTURES, "angle0": angles},
+        "pairs": {"arch": ARCHITECTURES, "seed": SEEDS, "angle0": angles},
+        "pairs_wide": {
+            "arch": ARCHITECTURES,
+            "network": list(range(config["finite_width"]["pairs"]["networks"])),
+            "angle0": angles,
+        },
+        "pairs_batch": {"arch": ARCHITECTURES, "angle0": angles},
+        "phase": {"arch": ARCHITECTURES},
+        "runs": {
+            "arch": ARCHITECTURES,
+            "depth": t["depths"],
+            "seed": list(range(t["seeds"])),
+        },
     }
 
 
@@ -471,3 +554,16 @@ def training_budget(wildcards, epochs=None):
     suffix = wildcards.training.partition("_N")[2]
     budget = {**BUDGET, "width": int(suffix) if suffix else config["training"]["width"]}
     return budget if epochs is None else {**budget, "epochs": epochs}
+
+
+def training_runs(wildcards, kind):
+    """Every run's record (``runs``) or analysis (``analysis``) of one training directory."""
+    return expand(
+        "results/{dataset}/{training}/{kind}/{arch}_depth{depth}_seed{seed}.json",
+        dataset=wildcards.dataset,
+        training=wildcards.training,
+        kind=kind,
+        arch=ARCHITECTURES,
+        depth=TRAIN_DEPTHS,
+        seed=TRAIN_SEEDS,
+    )

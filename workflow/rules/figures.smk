@@ -12,6 +12,9 @@ def table_inputs(kind):
         "theory_figures": theory_tables,
         "runs": lambda w: [f"{training_dir(w.dataset)}/runs.tsv"],
         "layers": lambda w: [f"{training_dir(w.dataset)}/layers.tsv"],
+        "sampled_width": lambda w: [
+            f"results/{w.dataset}/propagation/sampled_width.tsv"
+        ],
     }
     shared = {
         "pairs": PAIR_TABLES,
@@ -19,6 +22,9 @@ def table_inputs(kind):
         "phase_cells": ["results/phase/theory.tsv"],
         "phase_clock": ["results/phase/clock.tsv"],
         "phase_pairs": PHASE_PAIR_TABLES,
+        "pairs_wide": WIDE_PAIR_TABLES,
+        "width_law_curves": [WIDTH_LAW_TABLES["curves"]],
+        "width_law_summary": [WIDTH_LAW_TABLES["summary"]],
     }
     return per_dataset.get(kind) or shared[kind]
 
@@ -37,7 +43,11 @@ def figure_arguments(figure):
 
 
 for figure in FIGURES:
-    stem = f"figures/{{dataset}}/{figure.name}" if figure.per_dataset else f"figures/{figure.name}"
+    stem = (
+        f"figures/{{dataset}}/{figure.name}"
+        if figure.per_dataset
+        else f"figures/{figure.name}"
+    )
 
     rule:
         name:
@@ -53,7 +63,9 @@ for figure in FIGURES:
             ),
             png=f"{stem}.png",
         log:
-            f"logs/{figure.rule}/{{dataset}}.log" if figure.per_dataset else f"logs/{figure.rule}.log",
+            f"logs/{figure.rule}/{{dataset}}.log"
+            if figure.per_dataset
+            else f"logs/{figure.rule}.log",
         localrule: True
         conda:
             ENV

@@ -1,5 +1,6 @@
 # Figure 8 (beyond the paper, C4): where each decay law of the angle holds over the
-# initialisation plane (s_w, s_b), in the scalar theory and in simulated pairs at a few cells.
+# initialisation plane (s_w, s_b), in the scalar theory and in pairs at a few cells drawn by the
+# Gram-space sampler at a width far beyond their depth.
 
 PHASE = config["phase"]
 PHASE_ANGLE = max(config["propagation"]["pair_angles"])
@@ -39,7 +40,7 @@ rule phase_pairs:
         "benchmarks/phase_pairs.tsv"
     conda:
         ENV
-    threads: config["propagation"]["threads"]
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=10 * len(ARCHITECTURES),
@@ -48,6 +49,7 @@ rule phase_pairs:
         archs=ARCHITECTURES,
         phase=PHASE,
         angle=PHASE_ANGLE,
+        seed=config["finite_width"]["seed"],
         init=init_params("s_v", "bn_eps"),
     script:
         "../../scripts/phase_pairs.py"

@@ -137,19 +137,6 @@ rule analyse_training:
         "../../scripts/analyse_training.py"
 
 
-def training_runs(wildcards, kind):
-    """Every run's record (``runs``) or analysis (``analysis``) of one training directory."""
-    return expand(
-        "results/{dataset}/{training}/{kind}/{arch}_depth{depth}_seed{seed}.json",
-        dataset=wildcards.dataset,
-        training=wildcards.training,
-        kind=kind,
-        arch=ARCHITECTURES,
-        depth=TRAIN_DEPTHS,
-        seed=TRAIN_SEEDS,
-    )
-
-
 rule aggregate_training:
     input:
         run=lambda wildcards: training_runs(wildcards, "runs"),
