@@ -1,13 +1,14 @@
 """Snakemake script of rule claims: the verdicts of C1..C6 on one data set, with robustness;
 every table read is checked against what the configuration says it holds (params.expected)."""
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from separability import report
 from separability.claims import assess
 from separability.io import write_json, write_text
 from separability.tables import read_result
-from separability.workflow import rule_log
+from separability.workflow import checkout_state, rule_log
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -26,23 +27,31 @@ KINDS = (
 )
 
 with rule_log(snakemake.log[0]) as log:
-    p, dataset, inputs = snakemake.params, snakemake.wildcards.dataset, snakemake.input
-    tables = {kind: read_result(inputs[kind], kind, p.expected.get(kind)) for kind in KINDS}
-    result = assess.assess(dataset, tables, p.depths, p.layers, p.resamples, p.seed, p.init)
+    s, dataset, inputs = snakemake.params.settings, snakemake.wildcards.dataset, snakemake.input
+    expected = s["expected"]
+    tables = {kind: read_result(inputs[kind], kind, expected.get(kind)) for kind in KINDS}
+    result = assess.assess(
+        dataset, tables, s["depths"], s["layers"], s["resamples"], s["seed"], s["init"]
+    )
     others = {
-        other: {
-            kind: read_result(paths, kind, p.expected.get(kind)) for kind, paths in kinds.items()
-        }
-        for other, kinds in p.robustness.items()
+        other: {kind: read_result(paths, kind, expected.get(kind)) for kind, paths in kinds.items()}
+        for other, kinds in s["robustness"].items()
     }
     assess.add_robustness(
         result,
         assess.robustness(
-            others, tables["width"], tables["theory"], p.second_width, p.depths, p.layers
+            others, tables["width"], tables["theory"], s["second_width"], s["depths"], s["layers"]
         ),
     )
-    training = {label: read_result(path, "runs") for label, path in p.training_settings.items()}
-    assess.add_robustness(result, assess.training_robustness(training, p.resamples, p.seed))
+    training = {
+        label: read_result(path, "runs", expected["runs"])
+        for label, path in s["training_settings"].items()
+    }
+    assess.add_robustness(result, assess.training_robustness(training, s["resamples"], s["seed"]))
+    result["provenance"] = {
+        **snakemake.params.provenance,
+        "revision": checkout_state(Path.cwd()),
+    }
     write_json(result, snakemake.output.json)
     write_text(report.report_markdown(result), snakemake.output.md)
-    log.info("%s", {key: value["verdict"] for key, value in result.items()})
+    log.info("%s", {key: claim["verdict"] for key, claim in report.claims_of(result).items()})

@@ -5,6 +5,7 @@ arguments, and writes it as PDF and PNG."""
 from typing import TYPE_CHECKING
 
 from separability import figures
+from separability.io import write_text
 from separability.plotting.style import save, style, use_headless_backend
 from separability.workflow import read_tables, rule_log
 
@@ -19,3 +20,5 @@ with rule_log(snakemake.log[0]):
     tables = {argument: read_tables(snakemake.input[argument]) for argument, _ in figure.inputs}
     drawn = figure.draw(tables, p.arguments)
     save(drawn, snakemake.output.pdf, snakemake.output.png, p.dpi)
+    record = figures.caption_record(p.cited, snakemake.wildcards.get("dataset"))
+    write_text(record, snakemake.output.caption)

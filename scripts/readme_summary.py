@@ -1,31 +1,30 @@
 """Snakemake script of rule readme (not part of `all`): the main data set's claims as the
-README's summary table, between its claims markers, with the config and revision they came
-from; README.md is replaced atomically."""
+README's summary table, between its claims markers, stamped with what they were computed with
+(the code and settings digests and the revision recorded in claims.json); refused, naming the
+command that refreshes them, when claims.json was computed by other code or settings than the
+checkout's. README.md is replaced atomically."""
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from separability import report
-from separability.io import atomic_write
-from separability.provenance import value_digest
-from separability.workflow import checkout_state, readme_provenance, rule_log
+from separability.io import ResultError, read_json, write_text
+from separability.workflow import readme_provenance, rule_log, stale_claims
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with rule_log(snakemake.log[0]) as log:
     p = snakemake.params
-    result = json.loads(Path(snakemake.input[0]).read_text())
+    result = read_json(snakemake.input[0])
+    if problem := stale_claims(snakemake.input[0], result.get("provenance"), p.provenance):
+        raise ResultError(problem)
     readme = Path(p.readme)
     provenance = readme_provenance(
-        result["C1"]["conditions"]["dataset"],
-        p.configfiles,
-        value_digest(p.config),
-        checkout_state(readme.parent),
+        result["C1"]["conditions"]["dataset"], p.configfiles, result["provenance"]
     )
     text = report.replace_block(
         readme.read_text(), f"{provenance}\n\n{report.summary_table(result)}"
     )
-    atomic_write(readme, lambda temporary: temporary.write_text(text))
+    write_text(text, readme)
     log.info("summary table written into %s: %s", readme, provenance)

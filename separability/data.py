@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from separability import vision
+from separability.io import atomic_write, corrupt
 
 SPLITS = ("train", "val", "test")
 
@@ -220,15 +222,34 @@ def prepare(
 
 
 def save_prepared(prepared: Mapping[str, np.ndarray], path: str | Path) -> None:
-    """Write the prepared arrays to one compressed ``.npz`` file."""
-    with open(path, "wb") as handle:
-        np.savez_compressed(handle, **prepared)
+    """Write the prepared arrays to one compressed ``.npz`` file, atomically."""
+
+    def write(temporary: Path) -> None:
+        with open(temporary, "wb") as handle:
+            np.savez_compressed(handle, **prepared)
+
+    atomic_write(path, write)
+
+
+# The arrays every prepared data set holds (``prepare``).
+PREPARED_ARRAYS = tuple(
+    f"{axis}_{part}" for part in ("train", "val", "test", "eval", "heldout") for axis in ("x", "y")
+) + ("mean", "scale")
 
 
 def load_prepared(path: str | Path) -> dict[str, np.ndarray]:
-    """Read a prepared data set written by ``save_prepared``."""
-    with np.load(path) as data:
-        return {key: data[key] for key in data.files}
+    """Read a prepared data set written by ``save_prepared``; a truncated or corrupted file,
+    or one without every array of ``PREPARED_ARRAYS``, raises ``io.CorruptResult`` naming it
+    and how to rebuild it."""
+    try:
+        with np.load(path) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise corrupt(path, error) from error
+    missing = [name for name in PREPARED_ARRAYS if name not in arrays]
+    if missing:
+        raise corrupt(path, ValueError(f"arrays {missing} missing"))
+    return arrays
 
 
 DIGITS_SHAPE = (1797, 64)  # scikit-learn's digits: samples, input dimension

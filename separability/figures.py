@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 from collections.abc import Mapping
 
 
@@ -52,6 +53,22 @@ class Figure:
             else [f"figures/{self.name}"]
         )
         return [f"{stem}.{ext}" for stem in stems for ext in ("pdf", "png")]
+
+
+# The line of a figure's .caption.rst that records, as JSON, the configuration values its
+# caption cites (an RST comment: not rendered).
+CITED_PREFIX = ".. cited: "
+
+
+def caption_record(cited: Mapping, dataset: str | None) -> str:
+    """The .caption.rst written beside a figure: the configuration values its caption cites as
+    a machine-readable RST comment (``CITED_PREFIX``), and as a sentence for the report."""
+    values = "; ".join(f"``{key}`` = {value}" for key, value in cited.items())
+    where = f" on data set ``{dataset}``" if dataset else ""
+    return (
+        f"{CITED_PREFIX}{json.dumps(dict(cited), sort_keys=True, default=str)}\n\n"
+        f"*Drawn{where} with* {values or 'no configuration values cited'}.\n"
+    )
 
 
 FIGURES = (

@@ -57,9 +57,13 @@ def write_json(record: Mapping, path: str | Path) -> None:
     atomic_write(path, lambda temporary: temporary.write_text(text + "\n"))
 
 
-class CorruptResult(ValueError):
-    """A result file that cannot be read (truncated, cut mid-write, not what it should be):
-    the message names the file and how to rebuild it."""
+class ResultError(ValueError):
+    """A result the pipeline cannot use as it is (corrupt, incomplete, stale): the message names
+    the file and how to rebuild it; rule logs report it as one line (``workflow.rule_log``)."""
+
+
+class CorruptResult(ResultError):
+    """A result file that cannot be read (truncated, cut mid-write, not what it should be)."""
 
 
 def rebuild_hint(path: str | Path) -> str:

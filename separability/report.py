@@ -5,9 +5,27 @@ markers (docs/claims.md). Rendering only: every number shown comes from the clai
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 DATASET_SETTING = "data set "  # the label prefix of a robustness setting on another data set
+CLAIM_KEY = re.compile(r"C[1-9]")
+
+
+def claims_of(document: Mapping) -> dict:
+    """The claims C1..C6 of a claims.json document (without its provenance)."""
+    return {key: value for key, value in document.items() if CLAIM_KEY.fullmatch(key)}
+
+
+def provenance_line(provenance: Mapping | None) -> str:
+    """What the verdicts were computed with: the claims job's code and settings digests and the
+    revision of the checkout (docs/claims.md, "Where the results are")."""
+    if not provenance:
+        return "*Provenance not recorded.*"
+    return (
+        f"*Computed by code digest `{provenance['code']}`, settings digest "
+        f"`{provenance['settings']}`, revision `{provenance['revision']}`.*"
+    )
 
 
 def law_headline(arch: str, laws: Mapping) -> str:
@@ -83,6 +101,7 @@ def summary_table(claims: Mapping[str, dict]) -> str:
     """Markdown table: claim, its source, verdict of the paper's distance ratio, verdict of its
     angle channel, the verdicts on the other data sets (distance / angle), headline number,
     figure (its path, not a link: figures are built by the run and not in the repository)."""
+    claims = claims_of(claims)
     dataset = next(iter(claims.values()))["conditions"]["dataset"]
     others = other_datasets(claims)
     header = ["claim", "source", f"{dataset}: verdict", "angle channel"]
@@ -106,19 +125,20 @@ def conditions_text(conditions: Mapping) -> str:
 
 
 def report_markdown(claims: Mapping[str, dict]) -> str:
-    """The human-readable claims report: summary table, then per claim its text and source,
-    test, verdict, evidence, conditions, figure, secondary tests, what the 2 x 2 design
-    shows, and robustness verdicts."""
+    """The human-readable claims report: what it was computed with, summary table, then per
+    claim its text and source, test, verdict, evidence, conditions, figure, secondary tests,
+    what the 2 x 2 design shows, and robustness verdicts."""
     parts = [
         "# Claims of Furusho & Ikeda (ACML 2019): verdicts",
         "",
         "Each verdict comes from the pre-registered test in `separability/claims/` "
         "(docs/claims.md, with the history of every change to a test).",
+        provenance_line(claims.get("provenance")),
         "",
         summary_table(claims),
         "",
     ]
-    for key, claim in claims.items():
+    for key, claim in claims_of(claims).items():
         parts += [
             f"## {key}: {claim['verdict']}",
             "",

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from separability.io import ResultError
+
 # The two channels of a distance (docs/statistics.md, "Two channels"): the squared distance of
 # two features is the squared gap of their norms plus 2 ||h_i|| ||h_j|| (1 - cos theta_ij).
 # Each channel's between/within ratio, beside the paper's distance ratio: name -> (between
@@ -150,7 +152,7 @@ WRITERS = {
 KINDS = tuple(WRITERS)
 
 
-class TableError(ValueError):
+class TableError(ResultError):
     """A result table that does not hold what the configuration says it must: the message
     names the files, what is wrong and the command that rebuilds them."""
 
@@ -174,6 +176,15 @@ def missing_rows(table: pd.DataFrame, expected: Mapping[str, Sequence]) -> list[
     return [dict(zip(keys, combo)) for combo in grid if combo not in present]
 
 
+def schema_problem(error) -> str:
+    """One line of what a pandera schema error found: the columns and checks that failed."""
+    cases = getattr(error, "failure_cases", None)
+    if cases is None or not {"column", "check"} <= set(cases.columns):
+        return str(error).splitlines()[0]
+    found = cases[["column", "check"]].astype(str).drop_duplicates().head(5)
+    return "; ".join(f"column {row.column}: {row.check}" for row in found.itertuples())
+
+
 def read_result(
     paths: str | Sequence[str], kind: str, expected: Mapping[str, Sequence] | None = None
 ) -> pd.DataFrame:
@@ -183,7 +194,7 @@ def read_result(
     ``expected`` (key column -> the values the configuration says the table holds, e.g.
     architectures, seeds, layers), every combination present. Anything else raises
     ``TableError`` naming the files, what is missing and the command that rebuilds them."""
-    from pandera.errors import SchemaError
+    from pandera.errors import SchemaError, SchemaErrors
 
     from separability.workflow import read_table
 
@@ -199,9 +210,8 @@ def read_result(
     table = pd.concat(tables, ignore_index=True)
     try:
         table = schemas()[kind].validate(table)
-    except SchemaError as error:
-        problem = str(error).splitlines()[0]
-        raise table_error(kind, paths, f"fails its schema: {problem}") from error
+    except (SchemaError, SchemaErrors) as error:
+        raise table_error(kind, paths, f"fails its schema: {schema_problem(error)}") from error
     if expected:
         missing = missing_rows(table, expected)
         if missing:

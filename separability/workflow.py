@@ -8,13 +8,14 @@ import contextlib
 import json
 import logging
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from separability.io import atomic_write, corrupt
+from separability.io import ResultError, atomic_write, corrupt
 
 # The last line of every rule's log: the job's CPU time and the part of it spent before the
 # first line of work (interpreter start-up, Snakemake's script preamble, imports), read back by
@@ -25,7 +26,9 @@ CPU_LINE = "CPU time %.3f s, of which start-up (interpreter, imports) %.3f s"
 @contextlib.contextmanager
 def rule_log(path: str | Path | None) -> Iterator[logging.Logger]:
     """Send stdout, stderr (tqdm bars, warnings, tracebacks) and a logger to the rule's log,
-    ending with the job's CPU time and its start-up share (``CPU_LINE``)."""
+    ending with the job's CPU time and its start-up share (``CPU_LINE``). A ``ResultError``
+    (a corrupt, incomplete or stale result) ends the job with its one line, naming the file
+    and how to rebuild it, in the log and on the terminal, without a traceback."""
     startup = time.process_time()
     if path is None:
         yield logging.getLogger("separability")
@@ -42,6 +45,10 @@ def rule_log(path: str | Path | None) -> Iterator[logging.Logger]:
         logger.addHandler(handler)
         try:
             yield logger
+        except ResultError as error:  # a result to rebuild, not a bug: one line, no traceback
+            logger.error("%s", error)
+            print(f"error: {error}", file=sys.__stderr__)
+            raise SystemExit(1) from None
         except BaseException:
             logger.exception("rule failed")
             raise
@@ -126,10 +133,30 @@ def checkout_state(directory: str | Path, ignore: str = "README.md") -> str:
     return f"{revision} with uncommitted changes" if changed else revision
 
 
-def readme_provenance(dataset: str, configfiles: Sequence[str], digest: str, state: str) -> str:
-    """The line above the README's summary table saying what it was made from."""
+def readme_provenance(dataset: str, configfiles: Sequence[str], provenance: Mapping) -> str:
+    """The line above the README's summary table saying what it was made from: the config
+    files and what claims.json records (code and settings digests, revision)."""
     files = ", ".join(f"`{name}`" for name in configfiles)
     return (
-        f"*Verdicts on `{dataset}` from `results/claims.json`, written by "
-        f"`snakemake readme`; config {files} (digest `{digest}`), revision `{state}`.*"
+        f"*Verdicts on `{dataset}` from `results/claims.json`, written by `snakemake readme`; "
+        f"config {files}; computed by code digest `{provenance['code']}`, settings digest "
+        f"`{provenance['settings']}`, revision `{provenance['revision']}`.*"
+    )
+
+
+def stale_claims(path: str, recorded: Mapping | None, expected: Mapping) -> str | None:
+    """Why the claims at ``path`` (their ``recorded`` provenance) were not computed by the
+    ``expected`` code and settings of the checkout, with the command that refreshes them;
+    None when they were."""
+    if recorded is None:
+        return f"{path} records no provenance: rebuild it with `snakemake --forcerun claims`"
+    differs = [key for key in expected if recorded.get(key) != expected[key]]
+    if not differs:
+        return None
+    what = " and ".join(
+        f"{key} digest {recorded.get(key)} (the checkout's: {expected[key]})" for key in differs
+    )
+    return (
+        f"{path} is stale: computed with {what}; refresh it with "
+        f"`snakemake {path} --forcerun claims` before `snakemake readme`"
     )

@@ -12,6 +12,8 @@ import pytest
 import yaml
 from conftest import ROOT, SMOKE_CONFIG, commit_all, git, snakemake
 
+from separability.figures import FIGURES as ALL_FIGURES
+
 SMOKE = ROOT / "tests" / "config.smoke.yaml"
 WORKFLOW_FILES = (
     "Snakefile",
@@ -22,8 +24,8 @@ WORKFLOW_FILES = (
     "envs",
     "profiles",
 )
-FIGURES = ("fig1_distances", "fig2_ratio", "fig5_trained_ratio", "fig6_accuracy", "fig7_width")
-SHARED_FIGURES = ("fig3_angle_decay", "fig4_angle_maps", "fig8_phase_diagram")
+FIGURES = tuple(figure.name for figure in ALL_FIGURES if figure.per_dataset)
+SHARED_FIGURES = tuple(figure.name for figure in ALL_FIGURES if not figure.per_dataset)
 
 
 def copy_workflow(target: Path) -> Path:
@@ -77,6 +79,9 @@ def test_dry_run_lists_every_figure():
         ({"propagation": {"width_seeds": [4, 2, 2]}}, "propagation.width_seeds"),
         ({"propagation": {"width_seeds": [4, 1]}}, "propagation.width_seeds"),
         ({"theory": {"bn": "small_batch"}}, "bn"),
+        # float32 features overflow (docs/models.md, "The range of the variances")
+        ({"init": {"s_w": 1.0e40, "s_b": 1.0e200}}, "init.s_w"),
+        ({"init": {"s_w": 1.0e5, "s_v": 1.0e5}}, "init.s_v = 100000.0"),
         # digits: 1797 samples, a training split of 1077
         ({"data": {"eval_size": 1100}}, "data.eval_size"),
         ({"data": {"train_size": 40}}, "data.eval_size"),
@@ -229,20 +234,21 @@ def test_whole_smoke_dag_and_rerun_scope(smoke_run, smoke_report):
     for name in SHARED_FIGURES:
         assert (workdir / "figures" / f"{name}.png").exists(), name
     verdicts = json.loads((workdir / "results" / "claims.json").read_text())
-    assert sorted(verdicts) == [f"C{i}" for i in range(1, 7)]
+    assert sorted(verdicts) == [f"C{i}" for i in range(1, 7)] + ["provenance"]
     assert verdicts == json.loads((workdir / "results" / "digits" / "claims.json").read_text())
     assert smoke_report.path.stat().st_size > 10_000
     assert "ERROR" not in smoke_report.output, smoke_report.output[-2000:]
     smoke = ("--configfile", SMOKE_CONFIG)
     assert "Nothing to be done" in snakemake("-n", "--cores", "2", *smoke, cwd=workdir).stdout
-    script = workdir / "scripts" / "plot_ratio.py"
+    script = workdir / "scripts" / "plot_figure.py"
     original = script.read_text()
     script.write_text(original + "\n# a style change\n")
     try:
         planned = jobs_of(snakemake("-n", "--cores", "2", *smoke, cwd=workdir).stdout)
     finally:
         script.write_text(original)
-    assert planned == {"plot_ratio": 1, "all": 1}
+    plots = dict.fromkeys((figure.rule for figure in ALL_FIGURES), 1)
+    assert planned == {**plots, "all": 1}
 
 
 def test_merged_jobs_write_each_table_under_its_own_name(smoke_run):
@@ -313,7 +319,9 @@ def test_readme_target_writes_the_table_with_its_provenance(smoke_run):
         verdicts = json.loads((workdir / "results" / "claims.json").read_text())
         block = claims_block(readme)
         for key, claim in verdicts.items():
-            assert f"| {key} | {claim['verdict']} |" in block
+            if key == "provenance":
+                continue
+            assert f"| {key} | {claim['source']} | {claim['verdict']} |" in block
             assert f"`{claim['figure']}`" in block and f"]({claim['figure']})" not in block
         revision = git("rev-parse", "--short=12", "HEAD", cwd=workdir).strip()
         assert f"revision `{revision}`" in block and f"`{SMOKE_CONFIG}`" in block

@@ -21,15 +21,9 @@ rule claims:
         ENV
     params:
         code=code("claims"),
-        depths=CLAIMS["depths"],
-        layers=series_layers(),
-        init=init_params("s_w", "s_v", "s_b"),
-        expected=expected_rows(),
-        resamples=CLAIMS["bootstrap_resamples"],
-        seed=CLAIMS["seed"],
-        robustness=lambda wildcards: robustness_tables(wildcards.dataset),
-        second_width=CLAIMS["second_width"],
-        training_settings=lambda wildcards: training_settings(wildcards.dataset),
+        settings=lambda wildcards: claims_settings(wildcards.dataset),
+        # recorded in claims.json: what `snakemake readme` checks before stamping the README
+        provenance=lambda wildcards: claims_provenance(wildcards.dataset),
     script:
         "../../scripts/claims.py"
 
@@ -68,7 +62,8 @@ rule readme:
             os.path.relpath(path)
             for path in workflow.overwrite_configfiles or ["config.yaml"]
         ],
-        config=config,
+        # what results/claims.json must have been computed with (code and settings digests)
+        provenance=claims_provenance(DATASETS[0]),
     script:
         "../../scripts/readme_summary.py"
 

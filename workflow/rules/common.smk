@@ -1,4 +1,6 @@
 import functools
+import json
+import re
 import sys
 import os
 from pathlib import Path
@@ -24,7 +26,9 @@ def typed_override(value):
             return number(value)
         except ValueError:
             pass
-    return yaml.safe_load(value)
+    loaded = yaml.safe_load(value)
+    # YAML 1.1 reads 1e40 as a string: type the values inside a mapping or list as well
+    return typed_override(loaded) if isinstance(loaded, (dict, list)) else loaded
 
 
 # `--config data='{seed: 1}' download=true` sets data.seed to the integer 1 and download to
@@ -48,8 +52,8 @@ if errors := schema_errors(config, CONFIG_SCHEMA):
     raise WorkflowError("invalid configuration:\n" + "\n".join(errors))
 
 from separability.data import data_shape, training_split_size
-from separability.figures import FIGURES
-from separability.provenance import code_digest
+from separability.figures import CITED_PREFIX, FIGURES
+from separability.provenance import code_digest, value_digest
 from separability.decay import MIN_FIT_LAYERS, decay_windows
 from separability.statistics import recorded_layers
 from separability.vision import (
@@ -139,6 +143,11 @@ def raw_data_files(dataset):
     return [str(path) for path in expected_files(dataset, config["data_dir"])]
 
 
+# The largest second moment of a block's float32 features whose squares, summed over ~1e7
+# entries, stay within float32's 3.4e38 (docs/models.md, "The range of the variances").
+FLOAT32_SECOND_MOMENT = 6e15
+
+
 def config_errors():
     """Values the schema accepts that the claims or the data cannot run with, as messages
     naming the keys; machine-independent, so checked on every start (dry runs included).
@@ -161,6 +170,17 @@ def config_errors():
         errors.append(
             f"claims.training_second_width = {claims['training_second_width']} equals "
             "training.width: choose another width or null"
+        )
+    init = config["init"]
+    second_moment = (
+        init["s_in"] * 1e3 * init["s_w"] * (1 + init["s_w"] * init["s_v"] / 2)
+    )
+    if second_moment + init["s_b"] > FLOAT32_SECOND_MOMENT:
+        errors.append(
+            f"init.s_in = {init['s_in']}, init.s_w = {init['s_w']}, init.s_v = {init['s_v']}, "
+            f"init.s_b = {init['s_b']}: a block's second moment could reach "
+            f"{second_moment + init['s_b']:.2g}, beyond what float32 features hold "
+            f"({FLOAT32_SECOND_MOMENT:.0e}; docs/models.md, 'The range of the variances')"
         )
     plain = [
         a
@@ -323,6 +343,70 @@ onstart:
         refuse(machine_errors())
 
 
+# The configuration values a figure's caption cites: every `snakemake.config["a"]["b"]` of its
+# caption template (workflow/report/<figure>.rst). Each plot job records them beside the figure;
+# a report built under a configuration that cites other values is refused (below).
+CITATION = re.compile(r"snakemake\.config((?:\[\s*\"[^\"]+\"\s*\])+)")
+
+
+def cited_keys(name):
+    """The dotted configuration keys the caption of figure ``name`` cites."""
+    text = Path(workflow.basedir, "workflow", "report", f"{name}.rst").read_text()
+    return sorted(
+        {".".join(re.findall(r'"([^"]+)"', found)) for found in CITATION.findall(text)}
+    )
+
+
+def cited_values(name):
+    """The current configuration's values of the keys the caption of ``name`` cites."""
+    return {
+        key: functools.reduce(dict.get, key.split("."), config)
+        for key in cited_keys(name)
+    }
+
+
+def caption_mismatches():
+    """Figures whose recorded caption values (their .caption.rst) differ from what the current
+    configuration would cite: a report under this configuration would describe them wrongly.
+    """
+    mismatches = []
+    for figure in FIGURES:
+        for pdf in figure.files(DATASETS)[::2]:
+            recorded = recorded_citation(Path(pdf).with_suffix(".caption.rst"))
+            now = cited_values(figure.name)
+            differs = [
+                k for k in now if recorded is not None and recorded.get(k) != now[k]
+            ]
+            mismatches += [
+                f"{pdf}: {key} = {recorded[key]!r} when drawn, {now[key]!r} in this configuration"
+                for key in differs
+            ]
+    return mismatches
+
+
+def recorded_citation(path):
+    """The caption values recorded in a figure's .caption.rst (None when there is none)."""
+    if not path.is_file():
+        return None
+    for line in path.read_text().splitlines():
+        if line.startswith(CITED_PREFIX):
+            return json.loads(line[len(CITED_PREFIX) :])
+    return None
+
+
+def check_report_configuration():
+    """Refuse, before the report is built, a report whose configuration would caption figures
+    drawn under another one (say which, and how to build the right report)."""
+    mismatches = caption_mismatches()
+    if mismatches:
+        raise WorkflowError(
+            "the report's configuration differs from the one that drew these figures:\n  "
+            + "\n  ".join(mismatches)
+            + "\nbuild the report with the run's config files (--configfile ...), or rerun "
+            "snakemake first so that the figures follow this configuration"
+        )
+
+
 def all_figures():
     """Every figure target of the DAG (separability.figures.FIGURES)."""
     return [path for figure in FIGURES for path in figure.files(DATASETS)]
@@ -478,6 +562,28 @@ def claims_inputs(wildcards):
     }
 
 
+def claims_settings(dataset):
+    """Everything the claims job of ``dataset`` is told (its params but the code digest)."""
+    return {
+        "depths": CLAIMS["depths"],
+        "layers": series_layers(),
+        "init": init_params("s_w", "s_v", "s_b"),
+        "expected": expected_rows(),
+        "resamples": CLAIMS["bootstrap_resamples"],
+        "seed": CLAIMS["seed"],
+        "robustness": robustness_tables(dataset),
+        "second_width": CLAIMS["second_width"],
+        "training_settings": training_settings(dataset),
+    }
+
+
+def claims_provenance(dataset):
+    """The digests of the code and of the settings of the claims job of ``dataset``: recorded
+    in its claims.json, and required by `snakemake readme` of the claims.json it stamps.
+    """
+    return {"code": code("claims"), "settings": value_digest(claims_settings(dataset))}
+
+
 def expected_rows(width=None):
     """What each kind of table the claims read must hold (key column -> values), by the
     configuration: every architecture, seed and recorded layer of the simulations, every layer
@@ -567,3 +673,8 @@ def training_runs(wildcards, kind):
         depth=TRAIN_DEPTHS,
         seed=TRAIN_SEEDS,
     )
+
+
+# `snakemake --report`: Snakemake builds no job, so the check runs here, before the report.
+if any(arg == "--report" or arg.startswith("--report=") for arg in sys.argv):
+    check_report_configuration()

@@ -62,6 +62,8 @@ for figure in FIGURES:
                 subcategory="{dataset}" if figure.per_dataset else None,
             ),
             png=f"{stem}.png",
+            # the configuration values the caption cites, recorded with the figure
+            caption=f"{stem}.caption.rst",
         log:
             f"logs/{figure.rule}/{{dataset}}.log"
             if figure.per_dataset
@@ -73,6 +75,7 @@ for figure in FIGURES:
             figure=figure.name,
             dpi=config["figures"]["dpi"],
             arguments=figure_arguments(figure),
+            cited=cited_values(figure.name),
             code=code("plot_figure", figure.module),
         script:
             "../../scripts/plot_figure.py"
