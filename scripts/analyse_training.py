@@ -23,4 +23,5 @@ with rule_log(snakemake.log[0]):
     in_dim, n_classes = data["x_train"].shape[1], class_count(data)
     for run, model, path in zip(inputs.run, inputs.model, snakemake.output, strict=True):
         trained = load_model(model, in_dim, n_classes, device)
-        write_json(analyse_run(read_json(run), trained, data, device), path)
+        record = read_json(run)
+        write_json(analyse_run(record, trained, data, device, snakemake.params.every_layer), path)

@@ -34,7 +34,10 @@ with rule_log(snakemake.log[0]) as log:
         dataset, tables, s["depths"], s["layers"], s["resamples"], s["seed"], s["init"]
     )
     others = {
-        other: {kind: read_result(paths, kind, expected.get(kind)) for kind, paths in kinds.items()}
+        other: {
+            kind: read_result(paths, kind, s["expected_robustness"].get(kind))
+            for kind, paths in kinds.items()
+        }
         for other, kinds in s["robustness"].items()
     }
     assess.add_robustness(

@@ -179,7 +179,7 @@ def missing_rows(table: pd.DataFrame, expected: Mapping[str, Sequence]) -> list[
 def schema_problem(error) -> str:
     """One line of what a pandera schema error found: the columns and checks that failed."""
     cases = getattr(error, "failure_cases", None)
-    if cases is None or not {"column", "check"} <= set(cases.columns):
+    if not isinstance(cases, pd.DataFrame) or not {"column", "check"} <= set(cases.columns):
         return str(error).splitlines()[0]
     found = cases[["column", "check"]].astype(str).drop_duplicates().head(5)
     return "; ".join(f"column {row.column}: {row.check}" for row in found.itertuples())

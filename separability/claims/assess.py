@@ -153,14 +153,15 @@ def robustness(
     depths: Sequence[int],
     layers: Sequence[int],
 ) -> list[dict]:
-    """The random-init verdicts (C2, C3, C6) recomputed on other data sets and C2, C3 at a
-    second width of the main data set's width scan (every layer of it recorded: the series
-    layers within its depth, and the claims depths 1 and its deepest)."""
+    """The random-init verdicts (C2, C3, C6) recomputed on other data sets (C6 without a
+    width scan where they have none) and C2, C3 at a second width of the main data set's width
+    scan (every layer of it recorded: the series layers within its depth, and the claims
+    depths 1 and its deepest)."""
     entries = [
         robustness_entry(
             f"data set {name}",
             random_init_claims(
-                tables["distance"], tables["theory"], tables["width"], depths, layers
+                tables["distance"], tables["theory"], tables.get("width"), depths, layers
             ),
         )
         for name, tables in dataset_tables.items()

@@ -458,7 +458,7 @@ def sampled_agreement(sampled: pd.DataFrame, variant: str) -> dict:
 def claim_c6(
     simulation: pd.DataFrame,
     theory: pd.DataFrame,
-    width_table: pd.DataFrame,
+    width_table: pd.DataFrame | None,
     depths: Sequence[int],
     sampled: pd.DataFrame | None = None,
 ) -> dict:
@@ -494,7 +494,7 @@ def claim_c6(
                     ),
                 }
             )
-    slopes = width_slopes(width_errors(width_table, theory, variant))
+    slopes = {} if width_table is None else width_slopes(width_errors(width_table, theory, variant))
     checks += [s["shrinks"] for s in slopes.values()]
     measured = {"bn_theory": variant, "depths": rows, "width_scan": slopes}
     worst = max(r["relative_to_separation"] for row in rows for r in row["architectures"].values())
@@ -502,13 +502,18 @@ def claim_c6(
     evidence = (
         f"largest |simulation - theory| / (theory - 1) {worst:.3f} over depths "
         f"{[r['depth'] for r in rows]} (tolerance {C6_TOLERANCE}); closer to its own theory "
-        f"than to the others' at l = {rows[-1]['depth']}: {', '.join(separated)}; error vs "
-        "width slopes "
-        + ", ".join(f"{a} {s['slope']:.2f}" for a, s in slopes.items())
-        + " (N^-1/2 would be -0.5); normalised architectures against "
+        f"than to the others' at l = {rows[-1]['depth']}: {', '.join(separated)}; "
+        + (
+            "error vs width slopes "
+            + ", ".join(f"{a} {s['slope']:.2f}" for a, s in slopes.items())
+            + " (N^-1/2 would be -0.5)"
+            if slopes
+            else "no width scan"
+        )
+        + "; normalised architectures against "
         + ("exact BN" if variant == "centred" else "the large-batch BN approximation")
     )
-    if variant == "centred" and (theory.variant == "centred_large_batch").any():
+    if slopes and variant == "centred" and (theory.variant == "centred_large_batch").any():
         normalised = [a for a in set(width_table.arch) if architectures.get(a).normalised]
         approximate = width_slopes(
             width_errors(

@@ -90,14 +90,17 @@ def layer_features(model: SeparabilityNet, x: torch.Tensor) -> Iterator[tuple[in
 
 
 def subset_statistics(
-    model: SeparabilityNet, data: Mapping[str, np.ndarray], batch_statistics: bool
+    model: SeparabilityNet,
+    data: Mapping[str, np.ndarray],
+    batch_statistics: bool,
+    every_layer: bool = True,
 ) -> dict[str, list[dict]]:
-    """Per-layer statistics (``layer_statistics``) of layers 0..L on each subset of
-    ``SUBSETS``, keyed by subset, with BN using the statistics of that subset as the batch or,
-    if not ``batch_statistics``, its running statistics; the held-out rows add the
-    nearest-class-mean accuracy of the held-out features with the training subset's class means
-    (``ncm_accuracy``). A subset's Gram statistics read only that subset. Works on a copy: the
-    model's running statistics are not touched."""
+    """Per-layer statistics (``layer_statistics``) of layers 0..L (only L unless
+    ``every_layer``) on each subset of ``SUBSETS``, keyed by subset, with BN using the
+    statistics of that subset as the batch or, if not ``batch_statistics``, its running
+    statistics; the held-out rows add the nearest-class-mean accuracy of the held-out features
+    with the training subset's class means (``ncm_accuracy``). A subset's Gram statistics read
+    only that subset. Works on a copy: the model's running statistics are not touched."""
     copied = copy.deepcopy(model).train(batch_statistics)
     device = next(copied.parameters()).device
     labels = {subset: data[f"y_{key}"] for subset, key in SUBSETS.items()}
@@ -111,6 +114,8 @@ def subset_statistics(
     rows = {subset: [] for subset in SUBSETS}
     with torch.no_grad():  # strict: both streams run to their end inside this context
         for (layer, train), (_, heldout) in zip(*streams, strict=True):
+            if not every_layer and layer < model.depth:
+                continue
             # one float64 copy of each subset's features serves the Gram and the NCM accuracy
             train, heldout = as_float64(train), as_float64(heldout)
             for subset, h in (("train", train), ("heldout", heldout)):
@@ -129,13 +134,12 @@ def subset_statistics(
     return rows
 
 
-def missing_statistics(depth: int) -> dict[str, list[dict]]:
-    """NaN rows for every subset and layer (statistics of a diverged model)."""
+def missing_statistics(depth: int, every_layer: bool = True) -> dict[str, list[dict]]:
+    """NaN rows for every subset and layer (only the last unless ``every_layer``): the
+    statistics of a diverged model."""
+    layers = range(depth + 1) if every_layer else [depth]
     return {
-        subset: [
-            {"layer": layer, **{name: math.nan for name in LAYER_COLUMNS}}
-            for layer in range(depth + 1)
-        ]
+        subset: [{"layer": layer, **{name: math.nan for name in LAYER_COLUMNS}} for layer in layers]
         for subset in SUBSETS
     }
 
@@ -199,22 +203,28 @@ def load_model(path, in_dim: int, n_classes: int, device: torch.device) -> Separ
 
 
 def analyse_run(
-    record: Mapping, model: SeparabilityNet, data: Mapping[str, np.ndarray], device: torch.device
+    record: Mapping,
+    model: SeparabilityNet,
+    data: Mapping[str, np.ndarray],
+    device: torch.device,
+    every_layer: bool = True,
 ) -> dict:
     """The separability analysis of one training run (its record from ``fit.train_runs`` and
-    its trained ``model``): the per-layer statistics of the phases init / trained /
-    trained_batch on both subsets (``subset_statistics``; NaN after training for a diverged
-    run), the last-layer measures (``last_layer``), the status (``collapsed`` when the trained
-    last hidden layer is all zero, else the record's) and its reason, and the subset sizes."""
+    its trained ``model``): the statistics of the phases init / trained / trained_batch on both
+    subsets at every layer (or, without ``every_layer``, at the last hidden layer only: what
+    the claims read where no figure draws the layers; ``subset_statistics``; NaN after
+    training for a diverged run), the last-layer measures (``last_layer``), the status
+    (``collapsed`` when the trained last hidden layer is all zero, else the record's) and its
+    reason, and the subset sizes."""
     config = RunConfig(**record["config"])
     in_dim, n_classes = data["x_train"].shape[1], class_count(data)
     initial = build_model(config, in_dim, n_classes).to(device)
-    statistics = {"init": subset_statistics(initial, data, True)}
+    statistics = {"init": subset_statistics(initial, data, True, every_layer)}
     status, reason = record["status"], record["status_reason"]
     if status == "ok":
-        statistics["trained"] = subset_statistics(model, data, batch_statistics=False)
+        statistics["trained"] = subset_statistics(model, data, False, every_layer)
         statistics["trained_batch"] = (
-            subset_statistics(model, data, batch_statistics=True)
+            subset_statistics(model, data, True, every_layer)
             if architectures.get(config.arch).normalised
             else statistics["trained"]
         )
@@ -225,7 +235,8 @@ def analyse_run(
                 "after training (q = 0, all ReLUs dead): its statistics are undefined"
             )
     else:
-        statistics["trained"] = statistics["trained_batch"] = missing_statistics(config.depth)
+        missing = missing_statistics(config.depth, every_layer)
+        statistics["trained"] = statistics["trained_batch"] = missing
     measures = last_layer(statistics)
     measures[PROBE_COLUMN] = (
         probe_accuracy(last_features(model, data["x_heldout"]), data["y_heldout"])

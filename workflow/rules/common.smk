@@ -524,12 +524,17 @@ def check_claims_configuration():
 
 def robustness_tables(dataset):
     """The random-init tables of the robustness data sets of one data set's claims:
-    data set -> kind (distance, theory, width) -> paths."""
+    data set -> kind -> paths. Only what their claims read: the distance simulations and the
+    theory of the paper's architectures (no width scan: C6 is recomputed there on its
+    tolerance and discrimination; docs/claims.md, "Robustness")."""
     return {
         other: {
             "distance": propagation_tables("distance", [other]),
-            "theory": gram_tables([other]),
-            "width": propagation_tables("width", [other]),
+            "theory": expand(
+                "results/{dataset}/theory/gram_{arch}.tsv",
+                dataset=other,
+                arch=CLAIM_ARCHITECTURES,
+            ),
         }
         for other in CLAIMS["robustness_datasets"]
         if other != dataset
@@ -569,6 +574,10 @@ def claims_settings(dataset):
         "layers": series_layers(),
         "init": init_params("s_w", "s_v", "s_b"),
         "expected": expected_rows(),
+        "expected_robustness": {
+            **expected_rows(),
+            "theory": {**expected_rows()["theory"], "arch": list(CLAIM_ARCHITECTURES)},
+        },
         "resamples": CLAIMS["bootstrap_resamples"],
         "seed": CLAIMS["seed"],
         "robustness": robustness_tables(dataset),
