@@ -3,7 +3,8 @@ plotting function that draws it, the result tables it reads (by kind, see
 ``separability.tables``), the keyword arguments it takes from the configuration, whether it is
 drawn per data set, the claims it shows and its report category. The workflow builds one plot
 rule per entry, the Snakemake report takes each entry's caption (workflow/report/<name>.rst),
-and the README's figure table and the tests are derived from this list.
+the tests are derived from this list and tests/test_readme.py checks the README's figure
+table against it.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -145,6 +145,31 @@ def pair_rows(
     )
 
 
+def batch_rows(
+    arch: str,
+    source: str,
+    width: float,
+    steps: Iterable[tuple[int, np.ndarray, np.ndarray]],
+    depth: int,
+    angle0: np.ndarray,
+    layers: Sequence[int],
+) -> pd.DataFrame:
+    """``pair_rows`` of a batch of pairs at the recorded ``layers`` of a Gram trajectory
+    (``steps``: (layer, Gram, log scale) for layers 0..depth, one Gram or a stack of networks'
+    Grams), with a progress bar."""
+    wanted = set(np.asarray(layers, dtype=int).tolist())
+    rows = [
+        pair_rows(
+            arch, source, width, batch_pair_angles(gram).reshape(-1, len(angle0)), angle0, layer
+        )
+        for layer, gram, _ in tqdm(
+            steps, total=depth + 1, desc=f"batch {arch} ({source}, N={width})", mininterval=2.0
+        )
+        if layer in wanted
+    ]
+    return pd.concat(rows, ignore_index=True)
+
+
 def batch_theory(
     arch: str,
     gram0: np.ndarray,
@@ -161,16 +186,8 @@ def batch_theory(
     angle read by ``batch_pair_angles``. For an unnormalised architecture a pair's block
     depends on that pair alone, so its angles are the scalar theory's. Columns of
     ``PAIR_COLUMNS``, source "theory", width inf, network 0."""
-    wanted = set(np.asarray(layers, dtype=int).tolist())
     steps = gram_trajectory(arch, gram0, depth, s_w, s_v, s_b, bn_centering=True, bn="exact")
-    rows = [
-        pair_rows(arch, "theory", math.inf, batch_pair_angles(gram)[None], angle0, layer)
-        for layer, gram, _ in tqdm(
-            steps, total=depth + 1, desc=f"batch theory {arch}", mininterval=2.0
-        )
-        if layer in wanted
-    ]
-    return pd.concat(rows, ignore_index=True)
+    return batch_rows(arch, "theory", math.inf, steps, depth, angle0, layers)
 
 
 def batch_sampled(
@@ -190,20 +207,12 @@ def batch_sampled(
     """The same batch of pairs as ``batch_theory`` through ``networks`` random networks of
     width N with real per-unit centred BN over the batch, drawn by the Gram-space sampler
     (``finite_width.sample_trajectory``). Columns of ``PAIR_COLUMNS``, source "sampler"."""
-    wanted = set(np.asarray(layers, dtype=int).tolist())
     stack = np.broadcast_to(gram0, (networks, *np.shape(gram0)))
     random = finite_width.Streams(stream_seed(seed, arch, width, "batch"))
     steps = finite_width.sample_trajectory(
         arch, stack, width, depth, random, s_w, s_v, s_b, bn_centering=True, bn_eps=bn_eps
     )
-    rows = [
-        pair_rows(arch, "sampler", width, batch_pair_angles(gram), angle0, layer)
-        for layer, gram, _ in tqdm(
-            steps, total=depth + 1, desc=f"batch {arch} N={width}", mininterval=2.0
-        )
-        if layer in wanted
-    ]
-    return pd.concat(rows, ignore_index=True)
+    return batch_rows(arch, "sampler", width, steps, depth, angle0, layers)
 
 
 def sampled_width_errors(

@@ -119,9 +119,7 @@ def test_a_registered_toy_runs_through_the_pipeline(toy, subset):
     sampled = finite_width.data_statistics(toy, x, y, 64, depth, networks=4, seed=0)
     assert len(sampled) == 4 * (depth + 1) and np.isfinite(sampled.ratio).all()
     figure = random_init_figures.ratio_figure(simulation, gram, "digits")
-    legend = [
-        t.get_text() for ax in figure.axes if ax.get_legend() for t in ax.get_legend().get_texts()
-    ]
+    legend = [t.get_text() for legend in figure.legends for t in legend.get_texts()]
     assert "Linear ResNet (toy)" in legend
     width = pd.concat([simulation.assign(width=w) for w in (64, 128)])
     claims = random_init.random_init_claims(simulation, gram, width, [1, depth], list(range(7)))

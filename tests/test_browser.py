@@ -1,6 +1,7 @@
 """The Snakemake HTML report of a smoke run, opened in headless Chromium as a reader would
 open it: the report is a JavaScript app, so the test waits for it to render, then walks its
-menu like a reader (every result category, every result's viewer) and checks that every figure
+menu like a reader (every result category, each of its folders where it has several, every
+result's viewer) and checks that every figure
 of the run is shown with its own content and that the Claims section lists every data set's
 claims report with its caption. A screenshot of the rendered claims section is saved under the
 test's temporary directory.
@@ -42,11 +43,17 @@ WALK_REPORT = r"""
   const link = text => [...document.querySelectorAll("a")].find(a => a.textContent.trim() === text);
   const seen = {categories: [], rows: {}, viewers: {}, links: {}, caption: "", error: null};
   const rows = () => [...document.querySelectorAll("tr")].filter(tr => tr.querySelector("td"));
-  async function open(category) {
+  async function open(category, subcategory) {
     if (!link(category)) { link("Results").click(); await sleep(500); }
     link(category).click();
     await sleep(1000);
+    if (subcategory !== undefined) { link(subcategory).click(); await sleep(1000); }
   }
+  // a category with several subcategories (data sets) opens on a menu of folders
+  const folders = category => {
+    const names = Object.keys(categories[category]);
+    return names.length > 1 ? names : [undefined];
+  };
   try {
     for (let i = 0; i < 150 && !link("Workflow"); i++) await sleep(200);
     const header = [...document.querySelectorAll("li")].find(
@@ -55,8 +62,9 @@ WALK_REPORT = r"""
       seen.categories.push(li.textContent.trim());
     }
     for (const category of seen.categories) {
-      await open(category);
       seen.rows[category] = [];
+      for (const subcategory of folders(category)) {
+      await open(category, subcategory);
       for (const row of rows()) {
         const name = row.querySelector("td").textContent.trim();
         seen.rows[category].push(name);
@@ -69,6 +77,7 @@ WALK_REPORT = r"""
         const viewer = [...document.querySelectorAll("iframe, img, embed, object")].find(
           e => (e.src || e.data || "").includes("filename=" + file + ";"));
         seen.viewers[name] = viewer ? (viewer.src || viewer.data) : null;
+      }
       }
     }
     await open("Claims");

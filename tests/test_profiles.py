@@ -185,10 +185,19 @@ def test_snakemake_accepts_the_profile(path):
         }
 
 
+def device_rules() -> set[str]:
+    """The rules whose jobs run on ``training.device`` (its value among their params)."""
+    text = (ROOT / "workflow" / "rules" / "training.smk").read_text()
+    rules = re.split(r"^rule (\w+):", text, flags=re.M)[1:]
+    return {name for name, body in zip(rules[::2], rules[1::2]) if 'TRAINING["device"]' in body}
+
+
 def test_cuda_block_of_the_slurm_profile(known, tmp_path):
+    """Every rule that runs on ``training.device`` gets a GPU when the block is enabled."""
     block = commented_block(SLURM_PROFILE, "cuda")
     assert set(block) == {"set-resources"}
-    assert set(block["set-resources"]) == {"select_lr", "train"}
+    assert device_rules() == {"select_lr", "train", "analyse_training"}
+    assert set(block["set-resources"]) == device_rules()
     for values in block["set-resources"].values():
         assert values["gpu"] == 1 and values["cpus_per_gpu"] >= 1
     assert not problems_of(block, **known)
@@ -200,7 +209,7 @@ def test_cuda_block_of_the_slurm_profile(known, tmp_path):
     from snakemake.cli import get_argument_parser
 
     args = get_argument_parser(profiles=[str(enabled)]).parse_args([])
-    for rule in ("select_lr", "train"):
+    for rule in device_rules():
         assert args.set_resources[rule]["gpu"].value == 1
         assert args.set_resources[rule]["cpus_per_task"].value == 0
 

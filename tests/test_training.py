@@ -484,3 +484,18 @@ def test_test_split_is_evaluated_at_log_spaced_epochs_and_the_last(data):
     assert tested == [1, 2, 4, 6]
     assert all("val_accuracy" in r for r in record["history"])
     assert record["final"]["test_accuracy"] == record["history"][-1]["test_accuracy"]
+
+
+def test_probe_accuracy_on_small_held_out_subsets():
+    """The linear probe separates separable features, uses fewer folds when the rarest class has
+    fewer members than PROBE_FOLDS, and is NaN where no fold can be held out (a class with one
+    member, a single class, all-zero features)."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1, 2], 10)
+    features = np.eye(3)[labels] * 5 + rng.normal(0, 0.1, (30, 3))
+    assert analysis.probe_accuracy(features, labels) == 1.0
+    rare = np.r_[labels[:-8], [2, 2]]  # class 2 has two members: two folds
+    assert analysis.probe_accuracy(features[: len(rare)], rare) == 1.0
+    assert math.isnan(analysis.probe_accuracy(features[:21], labels[:21]))  # class 2: one member
+    assert math.isnan(analysis.probe_accuracy(features[:10], labels[:10]))  # one class
+    assert math.isnan(analysis.probe_accuracy(np.zeros((30, 3)), labels))

@@ -227,10 +227,11 @@ def angle_maps_figure(pairs: pd.DataFrame, s_w: float, s_v: float, s_b: float = 
     identity as q grows) at several blocks, and the simulated first block of the controlled
     pairs as markers; right: the contraction theta' / theta per block."""
     cos = np.linspace(-1, 1, 401)
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    figure, axes = plt.subplots(1, 2, figsize=(11, 5.2), layout="constrained")
     axes[0].plot(cos, cos, color="0.6", linewidth=0.8, label="identity")
     theta = np.linspace(1e-3, np.pi, 400)
     architectures = present(pairs.arch)
+    drawn: dict[str, np.ndarray] = {}
     for arch in architectures:
         entry = architectures_registry.get(arch)
         by_block = entry.skip and entry.normalised
@@ -241,9 +242,15 @@ def angle_maps_figure(pairs: pd.DataFrame, s_w: float, s_v: float, s_b: float = 
             mapped = cosine_trajectory(arch, cos, 1, s_w, s_v, q, s_b)[:, 1]
             angle_map = angle_trajectory(arch, theta, 1, s_w, s_v, q, s_b)[:, 1]
             label = LABELS[arch] + (f", block {layer}" if by_block else "")
+            same = [
+                LABELS[a] for a, other in drawn.items() if a != arch and np.allclose(other, mapped)
+            ]
+            line = {"linestyle": "--", "linewidth": 2.2} if same else {}
+            label += f" (the same map as {same[0]})" if same else ""
+            drawn.setdefault(arch, mapped)
             color = tuple(np.array(COLORS[arch]) * shade + (1 - shade))
-            axes[0].plot(cos, mapped, color=color, label=label)
-            axes[1].plot(theta, angle_map / theta, color=color, label=label)
+            axes[0].plot(cos, mapped, color=color, label=label, **line)
+            axes[1].plot(theta, angle_map / theta, color=color, label=label, **line)
         first = pairs[(pairs.arch == arch) & (pairs.layer == 1)]
         start = pairs[(pairs.arch == arch) & (pairs.layer == 0)]
         merged = first.merge(start, on=["seed", "angle0"], suffixes=("", "_0"))
@@ -265,6 +272,7 @@ def angle_maps_figure(pairs: pd.DataFrame, s_w: float, s_v: float, s_b: float = 
             edgecolor="k",
             linewidth=0.3,
         )
+    axes[0].set_xticks(np.linspace(-1, 1, 5))
     axes[0].set(
         xlabel="cosine before the block $c$",
         ylabel="cosine after the block $c'$",
@@ -275,5 +283,13 @@ def angle_maps_figure(pairs: pd.DataFrame, s_w: float, s_v: float, s_b: float = 
         ylabel=r"contraction $\theta' / \theta$",
         title="angle kept per block",
     )
-    axes[1].legend(fontsize="small", title="theory; dots: simulated first block")
+    handles, labels = axes[1].get_legend_handles_labels()
+    figure.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncol=3,
+        fontsize="small",
+        title="theory (lines); simulated first block (dots)",
+    )
     return figure

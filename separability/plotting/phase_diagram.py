@@ -45,6 +45,23 @@ def cell_edges(values: np.ndarray) -> np.ndarray:
     return np.concatenate([[2 * values[0] - middle[0]], middle, [2 * values[-1] - middle[-1]]])
 
 
+def rate_cells(
+    s_w: np.ndarray, s_b: np.ndarray, marked: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """Cells of a sparse interior subgrid (about 4 x 4, away from the panel's edges) whose
+    rate label is written, leaving out those within one subgrid step of a marked cell."""
+    columns = np.unique(np.linspace(1, len(s_w) - 2, min(4, len(s_w))).round().astype(int))
+    rows = np.unique(np.linspace(1, len(s_b) - 2, min(4, len(s_b))).round().astype(int))
+    step_w = np.ptp(s_w) / max(len(columns), 1) / 2
+    step_b = np.ptp(s_b) / max(len(rows), 1) / 2
+    return [
+        (s_w[i], s_b[j])
+        for i in columns
+        for j in rows
+        if all(abs(s_w[i] - w) > step_w or abs(s_b[j] - b) > step_b for w, b in marked)
+    ]
+
+
 def phase_panel(ax: plt.Axes, cells: pd.DataFrame, simulated: pd.DataFrame) -> None:
     """One architecture's phase diagram: the theory's law per cell as colour, its rate written
     on a sparse subgrid, He init as a star, the simulated cells as circles in the colour of
@@ -63,18 +80,10 @@ def phase_panel(ax: plt.Axes, cells: pd.DataFrame, simulated: pd.DataFrame) -> N
         shading="flat",
     )
     rates = cells.set_index(["s_w", "s_b"])
-    for w in s_w[:: max(1, len(s_w) // 5)]:
-        for b in s_b[:: max(1, len(s_b) // 4)]:
-            cell = rates.loc[(w, b)]
-            ax.text(
-                w,
-                b,
-                rate_label(cell.law, cell.rate),
-                ha="center",
-                va="center",
-                fontsize=6,
-                color="0.1",
-            )
+    marked = [(2.0, 0.0), *zip(simulated.s_w, simulated.s_b)]
+    for w, b in rate_cells(s_w, s_b, marked):
+        cell = rates.loc[(w, b)]
+        ax.text(w, b, rate_label(cell.law, cell.rate), ha="center", va="center", fontsize=6)
     ax.scatter(
         [2.0], [0.0], marker="*", s=160, color="white", edgecolor="k", zorder=7, clip_on=False
     )
@@ -132,7 +141,7 @@ def clock_panel(ax: plt.Axes, clock: pd.DataFrame) -> None:
         yscale="log",
         xlabel=r"MLP angle at depth $\tau_l = \sum_{k<l} b/(q_k+b)$ (rad)",
         ylabel=r"ResNet+BN angle $\theta_l$ (rad)",
-        title="the logarithmic clock: ResNet+BN = MLP at depth τ ≈ log l",
+        title="the logarithmic clock:\nResNet+BN = MLP at depth τ ≈ log l",
     )
     ax.legend(fontsize="small", loc="upper left")
 
@@ -147,7 +156,10 @@ def phase_figure(
     simulated["theory_law"] = theory_at_cells(simulated, angle0, s_v)
     architectures = present(cells.arch)
     figure, axes = plt.subplots(
-        1, len(architectures) + 1, figsize=(4.2 * (len(architectures) + 1), 4.4)
+        1,
+        len(architectures) + 1,
+        figsize=(4.4 * (len(architectures) + 1), 4.8),
+        layout="constrained",
     )
     for ax, arch in zip(axes, architectures):
         rows = cells[cells.arch == arch]
@@ -158,7 +170,6 @@ def phase_figure(
             + ", ".join(f"{LAW_LETTERS[law]} {share:.0%}" for law, share in shares.items())
         )
     clock_panel(axes[-1], clock)
-    figure.subplots_adjust(wspace=0.38)
     depth, (first, last) = (
         int(cells.depth.iloc[0]),
         (int(cells["first"].iloc[0]), int(cells["last"].iloc[0])),
@@ -192,9 +203,7 @@ def phase_figure(
             f"{pairs.network.nunique()} networks)",
         ),
     ]
-    figure.legend(
-        handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=6, fontsize="small"
-    )
+    figure.legend(handles=handles, loc="outside lower center", ncol=6, fontsize="small")
     figure.suptitle(
         f"Decay law of the angle from θ₀ = {angle0:.3g} rad over the "
         f"initialisation plane: scalar theory fitted on l ∈ [{first}, {last}] "

@@ -24,7 +24,8 @@ from separability.tables import CHANNELS, bn_variant, channel_ratio, width_error
 def distances_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: str) -> plt.Figure:
     """Figure 1: normalised within- and between-class distances through the layers (C2, C6)."""
     architectures = present(simulation.arch)
-    figure, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    figure, axes = plt.subplots(1, 2, figsize=(10, 5), sharey=True, layout="constrained")
+    figure.get_layout_engine().set(wspace=0.08)
     for ax, column, title in zip(
         axes,
         ("d_w_norm", "d_b_norm"),
@@ -57,7 +58,9 @@ def ratio_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: str) -
     channels (docs/statistics.md, "Two channels"): the angle ratio theta_b / theta_w and the
     norm-gap ratio g_b / g_w, simulation (mean +- sd over seeds) with the theory over it."""
     architectures = present(simulation.arch)
-    figure, axes = plt.subplots(1, len(CHANNELS), figsize=(6.0 * len(CHANNELS), 4.6))
+    figure, axes = plt.subplots(
+        1, len(CHANNELS), figsize=(6.0 * len(CHANNELS), 5.2), layout="constrained"
+    )
     for ax, (channel, (*_, label, _)) in zip(axes, CHANNELS.items()):
         sim = simulation.assign(value=channel_ratio(simulation, channel))
         for arch in architectures:
@@ -75,7 +78,6 @@ def ratio_figure(simulation: pd.DataFrame, theory: pd.DataFrame, dataset: str) -
         f"Between/within-class ratios at random initialisation ({dataset}, "
         f"N = {simulation.width.iloc[0]}, {simulation.seed.nunique()} seeds)"
     )
-    figure.tight_layout()
     return figure
 
 

@@ -154,8 +154,8 @@ def theory_lines(ax: plt.Axes, theory: pd.DataFrame, y: str, architectures: Sequ
 
 
 def theory_legend(ax: plt.Axes, variants) -> None:
-    """Add the legend: architectures by colour, simulation vs theory (and each theory variant
-    in ``variants``) by line style."""
+    """Add the figure's legend below its panels: architectures by colour (from ``ax``),
+    simulation vs theory (and each theory variant in ``variants``) by line style."""
     handles, labels = ax.get_legend_handles_labels()
     extra = [plt.Line2D([], [], color="0.3", linewidth=2, label="simulation, mean ± sd")]
     labels_drawn = set()
@@ -163,8 +163,12 @@ def theory_legend(ax: plt.Axes, variants) -> None:
         if variant in variants and label not in labels_drawn:
             labels_drawn.add(label)
             extra.append(plt.Line2D([], [], color="0.3", label=label, **variant_style(variant)))
-    ax.legend(
-        handles=handles + extra, labels=labels + [h.get_label() for h in extra], fontsize="small"
+    ax.figure.legend(
+        handles=handles + extra,
+        labels=labels + [h.get_label() for h in extra],
+        fontsize="small",
+        loc="outside lower center",
+        ncol=4,
     )
 
 

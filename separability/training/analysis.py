@@ -171,18 +171,21 @@ def last_layer(statistics: Mapping[str, Mapping[str, list[dict]]]) -> dict[str, 
 def probe_accuracy(features, labels: np.ndarray) -> float:
     """A linear probe of frozen features: the mean accuracy of a multinomial logistic
     regression (scikit-learn, features standardised) over ``PROBE_FOLDS`` stratified,
-    seeded cross-validation folds of the held-out subset itself; NaN for features that are all
-    zero."""
+    seeded cross-validation folds of the held-out subset itself (fewer folds when the rarest
+    class of a small subset has fewer members); NaN for features that are all zero, or when a
+    class has a single member or only one class is present (no fold can be held out)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     x = as_float64(features)
-    if not np.any(x):
+    counts = np.unique(labels, return_counts=True)[1]
+    n_folds = min(PROBE_FOLDS, int(counts.min()))
+    if not np.any(x) or len(counts) < 2 or n_folds < 2:
         return math.nan
     probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=200, tol=1e-3))
-    folds = StratifiedKFold(PROBE_FOLDS, shuffle=True, random_state=PROBE_SEED)
+    folds = StratifiedKFold(n_folds, shuffle=True, random_state=PROBE_SEED)
     return float(np.mean(cross_val_score(probe, x, labels, cv=folds)))
 
 

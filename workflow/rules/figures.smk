@@ -42,6 +42,10 @@ def figure_arguments(figure):
     return lambda w: {name: sources[name](w) for name in figure.arguments}
 
 
+# the report folder, beside the data sets, of the figures drawn once for every data set
+DATA_INDEPENDENT = "any data set"
+
+
 for figure in FIGURES:
     stem = (
         f"figures/{{dataset}}/{figure.name}"
@@ -59,7 +63,7 @@ for figure in FIGURES:
                 f"{stem}.pdf",
                 caption=f"../report/{figure.name}.rst",
                 category=figure.category,
-                subcategory="{dataset}" if figure.per_dataset else None,
+                subcategory="{dataset}" if figure.per_dataset else DATA_INDEPENDENT,
             ),
             png=f"{stem}.png",
             # the configuration values the caption cites, recorded with the figure
