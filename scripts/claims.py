@@ -47,7 +47,7 @@ with rule_log(snakemake.log[0]) as log:
         ),
     )
     training = {
-        label: read_result(path, "runs", expected["runs"])
+        label: read_result(path, "runs", s["expected_robustness"]["runs"])
         for label, path in s["training_settings"].items()
     }
     assess.add_robustness(result, assess.training_robustness(training, s["resamples"], s["seed"]))

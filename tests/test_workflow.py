@@ -12,6 +12,7 @@ import pytest
 import yaml
 from conftest import ROOT, SMOKE_CONFIG, commit_all, git, snakemake
 
+from separability import architectures
 from separability.figures import FIGURES as ALL_FIGURES
 
 SMOKE = ROOT / "tests" / "config.smoke.yaml"
@@ -54,13 +55,35 @@ def jobs_of(dry_run_output: str) -> dict[str, int]:
     return counts
 
 
+def trained(dry_run_output: str) -> set[tuple[str, str, str]]:
+    """(data set, training directory, architecture) of every `train` job of a dry run."""
+    return set(
+        re.findall(
+            r"^rule train:\n(?:    .*\n)*?    wildcards: dataset=(\w+), training=(\w+), arch=(\w+)",
+            dry_run_output,
+            flags=re.M,
+        )
+    )
+
+
 def test_dry_run_lists_every_figure():
+    """The default DAG draws every figure, trains every architecture where figures 5 and 6
+    draw them, and only the paper's three in the training claims' second settings."""
     output = snakemake("-n", "--cores", "1").stdout
     for name in FIGURES:
         for ext in ("pdf", "png"):
             assert f"figures/digits/{name}.{ext}" in output, name
     for name in SHARED_FIGURES:
         assert f"figures/{name}.pdf" in output, name
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    paper = architectures.paper_order()
+    second = [
+        ("mnist5k", "training"),
+        ("digits", f"training_N{config['claims']['training_second_width']}"),
+    ]
+    assert trained(output) == {("digits", "training", arch) for arch in config["architectures"]} | {
+        (dataset, training, arch) for dataset, training in second for arch in paper
+    }
 
 
 @pytest.mark.parametrize(

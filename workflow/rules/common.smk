@@ -577,6 +577,7 @@ def claims_settings(dataset):
         "expected_robustness": {
             **expected_rows(),
             "theory": {**expected_rows()["theory"], "arch": list(CLAIM_ARCHITECTURES)},
+            "runs": {**expected_rows()["runs"], "arch": list(CLAIM_ARCHITECTURES)},
         },
         "resamples": CLAIMS["bootstrap_resamples"],
         "seed": CLAIMS["seed"],
@@ -671,6 +672,22 @@ def training_budget(wildcards, epochs=None):
     return budget if epochs is None else {**budget, "epochs": epochs}
 
 
+def drawn_training(wildcards):
+    """Whether figures 5 and 6 draw a training directory (the main training of a data set of
+    `datasets`); the others are the training claims' second settings, read by the claims only.
+    """
+    return wildcards.training == "training" and wildcards.dataset in DATASETS
+
+
+def trained_architectures(wildcards):
+    """The architectures trained in one training directory: every configured one where the
+    figures draw them, the paper's three where only the claims (C1, C5) read the runs.
+    """
+    if drawn_training(wildcards):
+        return ARCHITECTURES
+    return [arch for arch in CLAIM_ARCHITECTURES if arch in ARCHITECTURES]
+
+
 def training_runs(wildcards, kind):
     """Every run's record (``runs``) or analysis (``analysis``) of one training directory."""
     return expand(
@@ -678,7 +695,7 @@ def training_runs(wildcards, kind):
         dataset=wildcards.dataset,
         training=wildcards.training,
         kind=kind,
-        arch=ARCHITECTURES,
+        arch=trained_architectures(wildcards),
         depth=TRAIN_DEPTHS,
         seed=TRAIN_SEEDS,
     )

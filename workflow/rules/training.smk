@@ -135,8 +135,7 @@ rule analyse_training:
         device=TRAINING["device"],
         # statistics at every layer where figure 5 draws them (the main training of the
         # figures' data sets), at the last hidden layer only for the claims' second settings
-        every_layer=lambda wildcards: wildcards.training == "training"
-        and wildcards.dataset in DATASETS,
+        every_layer=drawn_training,
     script:
         "../../scripts/analyse_training.py"
 
