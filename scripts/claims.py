@@ -31,7 +31,14 @@ with rule_log(snakemake.log[0]) as log:
     expected = s["expected"]
     tables = {kind: read_result(inputs[kind], kind, expected.get(kind)) for kind in KINDS}
     result = assess.assess(
-        dataset, tables, s["depths"], s["layers"], s["resamples"], s["seed"], s["init"]
+        dataset,
+        tables,
+        s["depths"],
+        s["layers"],
+        s["resamples"],
+        s["seed"],
+        s["init"],
+        s["training_splits"],
     )
     others = {
         other: {

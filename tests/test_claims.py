@@ -10,7 +10,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from separability import tables
+from separability import report, tables
 from separability.claims import angles, assess, random_init, trained, verdicts
 
 ARCHS = ("mlp", "resnet", "resnet_bn")
@@ -404,7 +404,7 @@ def test_missing_or_malformed_input_is_named(tmp_path):
         tables.read_result(str(bad), "runs")
 
 
-def full_claims():
+def full_claims(training_splits=None):
     distance, theory = ratio_tables(np.linspace(1.4, 1.1, 12))
     width = pd.concat([distance.assign(width=w) for w in (32, 128)])
     scalar, pairs, wide = decay_tables()
@@ -417,7 +417,18 @@ def full_claims():
         "pairs_wide": wide,
         "runs": runs_table(True),
     }
-    return assess.assess("digits", tables, [5, 11, 40], list(range(12)), 200, 0)
+    return assess.assess(
+        "digits", tables, [5, 11, 40], list(range(12)), 200, 0, training_splits=training_splits
+    )
+
+
+def test_conditions_state_the_training_split_of_each_data_set():
+    """The report's conditions say which training split the training claims read: the whole
+    split, or the cap of data.train_size."""
+    claims = full_claims({"digits": None, "mnist5k": 600})
+    assert claims["C1"]["conditions"]["training_split"] == "digits whole, mnist5k capped at 600"
+    assert "training_split digits whole, mnist5k capped at 600" in report.report_markdown(claims)
+    assert "training_split" not in full_claims()["C1"]["conditions"]
 
 
 def test_claims_json_validates_against_the_schema():

@@ -58,10 +58,13 @@ def assess(
     resamples: int,
     seed: int,
     init: Mapping | None = None,
+    training_splits: Mapping[str, int | None] | None = None,
 ) -> dict:
     """Every claim C1..C6 on one data set: text, source, verdict, evidence, measurements,
     test, conditions and figure. ``depths`` are the claims depths (C3, C6), ``layers`` the
-    simulation layers the series tests read (C2)."""
+    simulation layers the series tests read (C2), ``training_splits`` the cap of the training
+    split of each data set the training claims read (None: the whole split), stated in the
+    conditions."""
     claims = random_init_claims(
         tables["distance"],
         tables["theory"],
@@ -92,6 +95,8 @@ def assess(
         "trained_runs": int(len(tables["runs"])),
         "widths_scanned": sorted(int(w) for w in set(tables["width"].width)),
     }
+    if training_splits:
+        conditions["training_split"] = training_split_text(training_splits)
     return {
         key: {
             "claim": CLAIMS[key],
@@ -102,6 +107,15 @@ def assess(
         }
         for key in sorted(claims)
     }
+
+
+def training_split_text(training_splits: Mapping[str, int | None]) -> str:
+    """The training split of each data set the training claims read, as one phrase: the whole
+    split, or the size it is capped at (``data.train_size``)."""
+    return ", ".join(
+        f"{name} {'whole' if size is None else f'capped at {size}'}"
+        for name, size in training_splits.items()
+    )
 
 
 def robustness_entry(label: str, claims: Mapping[str, dict]) -> dict:

@@ -584,6 +584,10 @@ def claims_settings(dataset):
         "robustness": robustness_tables(dataset),
         "second_width": CLAIMS["second_width"],
         "training_settings": training_settings(dataset),
+        "training_splits": {
+            name: train_size(name)
+            for name in [dataset, *CLAIMS["training_robustness_datasets"]]
+        },
     }
 
 
