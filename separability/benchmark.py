@@ -256,6 +256,25 @@ def finite_width_timing(
     )
 
 
+def scalar_timing(depth: int = 100_000, angles: int = 64) -> pd.DataFrame:
+    """Cost of the scalar recursion of one angle (``separability.scalar``, compiled): wall
+    seconds for ``angles`` initial angles through ``depth`` blocks of each registered
+    architecture's scalar form on one core (``seconds``), with the start-up costs of the kernel
+    (``import_s``, ``compile_s``, ``cached_load_s``: ``scalar.startup_seconds``) on every row."""
+    from separability import scalar
+
+    startup = scalar.startup_seconds()
+    rows = []
+    for name in architectures.names():
+        form = architectures.get(name).scalar_form()
+        if form is not None:
+            seconds = scalar.recursion_seconds(form, depth, angles)
+            rows.append(
+                {"arch": name, "depth": depth, "angles": angles, "seconds": seconds, **startup}
+            )
+    return pd.DataFrame(rows)
+
+
 def summary_jobs(summary: pd.DataFrame) -> dict[str, dict]:
     """The jobs of a finished DAG from Snakemake's ``--detailed-summary`` table (one row per
     output file: its rule, log and input files): job (its log file) -> rule, outputs, inputs.

@@ -4,6 +4,7 @@
 import numpy as np
 import pytest
 
+from separability import architectures, benchmark
 from separability.benchmark import startup_table, throughput_table
 from separability.workflow import CPU_LINE, rule_log
 
@@ -62,3 +63,17 @@ def test_startup_table_sums_the_rule_logs(tmp_path):
     assert 0 < table.loc["train", "startup_s"] - 3.0 <= measured
     assert table.loc["all", "cpu_s"] == pytest.approx(34.0 + measured)
     assert table.loc["claims", "startup_share"] == pytest.approx(0.5)
+
+
+def test_scalar_timing_has_a_row_per_architecture(monkeypatch):
+    """benchmark_scalar's table: every registered architecture with a scalar form, its seconds
+    for the angles and depth asked, and the kernel's start-up costs."""
+    from separability import scalar
+
+    monkeypatch.setattr(
+        scalar, "startup_seconds", lambda: {"import_s": 1.0, "compile_s": 2.0, "cached_load_s": 0.1}
+    )
+    table = benchmark.scalar_timing(depth=200, angles=4)
+    assert list(table.arch) == list(architectures.names())
+    assert (table.seconds > 0).all() and (table.depth == 200).all() and (table.angles == 4).all()
+    assert (table.compile_s == 2.0).all()

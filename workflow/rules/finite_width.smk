@@ -103,3 +103,20 @@ rule sample_widths:
         init=init_params(),
     script:
         "../../scripts/sample_widths.py"
+
+
+# Outside `all`: the sampler's cost per layer against real networks (one pair, N = 512) and at
+# N = 2^16 to depth 10^4 (16 networks), on one thread.
+rule benchmark_finite_width:
+    output:
+        "results/benchmarks/finite_width.tsv",
+    log:
+        "logs/benchmark_finite_width.log",
+    conda:
+        ENV
+    threads: 1
+    params:
+        code=code("benchmark_finite_width"),
+        arch="resnet",
+    script:
+        "../../scripts/benchmark_finite_width.py"

@@ -60,6 +60,23 @@ rule theory_scalar:
         "../../scripts/theory_scalar.py"
 
 
+# Outside `all`: the cost of the compiled scalar recursion of one angle, every architecture.
+rule benchmark_scalar:
+    output:
+        "results/benchmarks/scalar_recursion.tsv",
+    log:
+        "logs/benchmark_scalar.log",
+    conda:
+        ENV
+    threads: 1
+    params:
+        code=code("benchmark_scalar"),
+        depth=100_000,
+        angles=64,
+    script:
+        "../../scripts/benchmark_scalar.py"
+
+
 rule benchmark_theory:
     input:
         f"results/{DATASETS[0]}/data.npz",
