@@ -36,8 +36,9 @@ def propagate(
             h = block(h, math.exp(-0.5 * log_scale))
             if rescale:  # any positive scalar will do: its log is carried exactly
                 mean_square = float(h.square().mean())
-                h.mul_(1.0 / math.sqrt(mean_square))
-                log_scale += math.log(mean_square)
+                if mean_square > 0:  # all-zero features (every unit dead) stay zero: data
+                    h.mul_(1.0 / math.sqrt(mean_square))
+                    log_scale += math.log(mean_square)
             yield layer, h, log_scale
 
 

@@ -120,3 +120,15 @@ def test_pairs_follow_the_scalar_recursion(arch):
     simulated = table[table.layer == 10].groupby("angle0").cos.mean().loc[angles].to_numpy()
     theory = cosine_trajectory(arch, np.cos(angles), 10)[:, -1]
     np.testing.assert_allclose(simulated, theory, atol=0.02)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "resnet"])
+def test_dead_features_are_data_not_an_error(arch):
+    """Features that are all zero (every unit dead) pass through the rescaling of the
+    homogeneous architectures unchanged and give NaN statistics, never a division by zero."""
+    model = SeparabilityNet(arch, 8, 16, 3).initialise(0)
+    layers = list(propagate(model, torch.zeros(6, 16)))
+    assert [layer for layer, _, _ in layers] == [0, 1, 2, 3]
+    assert all(not h.any() and log_scale == 0.0 for _, h, log_scale in layers)
+    masks = class_pair_masks(np.array([0, 0, 0, 1, 1, 1]))
+    assert all(math.isnan(v) for v in layer_statistics(gram(layers[-1][1]), masks).values())
