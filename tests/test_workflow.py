@@ -67,8 +67,9 @@ def trained(dry_run_output: str) -> set[tuple[str, str, str]]:
 
 
 def test_dry_run_lists_every_figure():
-    """The default DAG draws every figure, trains every architecture where figures 5 and 6
-    draw them, and only the paper's three in the training claims' second settings."""
+    """The default DAG draws every figure, simulates and trains every architecture where the
+    figures draw them, and only the paper's three on the claims' second data sets and in the
+    training claims' second settings."""
     output = snakemake("-n", "--cores", "1").stdout
     for name in FIGURES:
         for ext in ("pdf", "png"):
@@ -81,6 +82,16 @@ def test_dry_run_lists_every_figure():
         ("mnist5k", "training"),
         ("digits", f"training_N{config['claims']['training_second_width']}"),
     ]
+    robust = re.findall(
+        r"^rule propagate_robustness:\n    input: results/(\w+)/", output, flags=re.M
+    )
+    assert sorted(robust) == sorted(config["claims"]["robustness_datasets"])
+    for arch in config["architectures"]:  # the figures' data set: every architecture
+        assert f"results/digits/propagation/distance/{arch}_seed0.tsv" in output
+    for dataset in robust:  # the claims' second data sets: the paper's architectures only
+        assert f"results/{dataset}/propagation/distance/" not in output
+        assert f"results/{dataset}/propagation/robustness/mlp_bn_seed0.tsv" not in output
+        assert f"results/{dataset}/propagation/robustness/resnet_bn_seed0.tsv" in output
     assert trained(output) == {("digits", "training", arch) for arch in config["architectures"]} | {
         (dataset, training, arch) for dataset, training in second for arch in paper
     }

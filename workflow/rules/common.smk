@@ -522,6 +522,20 @@ def check_claims_configuration():
         )
 
 
+def robustness_distance_tables(dataset):
+    """The distance simulations a robustness data set's claims read: those of the figures
+    where the data set is one of `datasets`, else the paper's architectures alone
+    (results/<dataset>/propagation/robustness/, rule propagate_robustness)."""
+    if dataset in DATASETS:
+        return propagation_tables("distance", [dataset])
+    return expand(
+        "results/{dataset}/propagation/robustness/{arch}_seed{seed}.tsv",
+        dataset=dataset,
+        arch=CLAIM_ARCHITECTURES,
+        seed=SEEDS,
+    )
+
+
 def robustness_tables(dataset):
     """The random-init tables of the robustness data sets of one data set's claims:
     data set -> kind -> paths. Only what their claims read: the distance simulations and the
@@ -529,7 +543,7 @@ def robustness_tables(dataset):
     tolerance and discrimination; docs/claims.md, "Robustness")."""
     return {
         other: {
-            "distance": propagation_tables("distance", [other]),
+            "distance": robustness_distance_tables(other),
             "theory": expand(
                 "results/{dataset}/theory/gram_{arch}.tsv",
                 dataset=other,
@@ -576,6 +590,10 @@ def claims_settings(dataset):
         "expected": expected_rows(),
         "expected_robustness": {
             **expected_rows(),
+            "distance": {
+                **expected_rows()["distance"],
+                "arch": list(CLAIM_ARCHITECTURES),
+            },
             "theory": {**expected_rows()["theory"], "arch": list(CLAIM_ARCHITECTURES)},
             "runs": {**expected_rows()["runs"], "arch": list(CLAIM_ARCHITECTURES)},
         },

@@ -51,6 +51,26 @@ use rule propagate_distances as propagate_widths with:
         layers=None,
 
 
+# The robustness data sets of the claims that are not in `datasets`: only the paper's
+# architectures, all their claims read (figures of such a data set use propagate_distances).
+use rule propagate_distances as propagate_robustness with:
+    output:
+        expand(
+            "results/{{dataset}}/propagation/robustness/{arch}_seed{seed}.tsv",
+            arch=CLAIM_ARCHITECTURES,
+            seed=SEEDS,
+        ),
+    log:
+        "logs/propagate_robustness/{dataset}.log",
+    benchmark:
+        "benchmarks/propagate_robustness/{dataset}.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=60 * len(CLAIM_ARCHITECTURES),
+    params:
+        archs=list(CLAIM_ARCHITECTURES),
+
+
 rule propagate_pairs:
     output:
         PAIR_TABLES,
