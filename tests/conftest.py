@@ -56,13 +56,15 @@ def commit_all(directory: Path, message: str) -> None:
 
 
 def snakemake(
-    *args: str, cwd: Path = ROOT, check: bool = True, timeout: int = 1800
+    *args: str, cwd: Path = ROOT, check: bool = True, timeout: int = 1800, env=None
 ) -> subprocess.CompletedProcess:
-    """Run snakemake in ``cwd`` and return the completed process (output captured); with
-    ``check``, a failure fails the test with the end of snakemake's output."""
+    """Run snakemake in ``cwd`` (with the environment ``env``, default this process's) and
+    return the completed process (output captured); with ``check``, a failure fails the test
+    with the end of snakemake's output."""
     process = subprocess.run(
         [sys.executable, "-m", "snakemake", *args],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -6,11 +6,9 @@ would lie."""
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
-from conftest import ROOT, SMOKE_CONFIG
+from conftest import ROOT, SMOKE_CONFIG, snakemake
 from test_workflow import copy_workflow, jobs_of
 
 from separability import provenance
@@ -22,17 +20,7 @@ def run_snakemake(workdir, *args, check=True):
     """snakemake in ``workdir`` with the package of ``workdir`` itself on the path (its code
     is what the digests read)."""
     env = {**os.environ, "PYTHONPATH": str(workdir)}
-    process = subprocess.run(
-        [sys.executable, "-m", "snakemake", *args],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if check and process.returncode != 0:
-        pytest.fail((process.stdout + process.stderr)[-4000:])
-    return process
+    return snakemake(*args, cwd=workdir, check=check, timeout=900, env=env)
 
 
 def planned(workdir, *targets):

@@ -583,19 +583,19 @@ def claims_inputs(wildcards):
 
 def claims_settings(dataset):
     """Everything the claims job of ``dataset`` is told (its params but the code digest)."""
+    expected = expected_rows()
     return {
         "depths": CLAIMS["depths"],
         "layers": series_layers(),
         "init": init_params("s_w", "s_v", "s_b"),
-        "expected": expected_rows(),
+        "expected": expected,
+        # the second settings hold the paper's architectures only (all their claims read)
         "expected_robustness": {
-            **expected_rows(),
-            "distance": {
-                **expected_rows()["distance"],
-                "arch": list(CLAIM_ARCHITECTURES),
+            **expected,
+            **{
+                kind: {**expected[kind], "arch": list(CLAIM_ARCHITECTURES)}
+                for kind in ("distance", "theory", "runs")
             },
-            "theory": {**expected_rows()["theory"], "arch": list(CLAIM_ARCHITECTURES)},
-            "runs": {**expected_rows()["runs"], "arch": list(CLAIM_ARCHITECTURES)},
         },
         "resamples": CLAIMS["bootstrap_resamples"],
         "seed": CLAIMS["seed"],
