@@ -412,13 +412,14 @@ def all_figures():
     return [path for figure in FIGURES for path in figure.files(DATASETS)]
 
 
-def propagation_tables(kind, datasets):
-    """Every seed's propagation table of one kind (distance, width) for the data sets."""
+def propagation_tables(kind, datasets, archs=None):
+    """Every seed's propagation table of one kind (distance, width, robustness) for the data
+    sets, of ``archs`` (default every configured architecture)."""
     return expand(
         "results/{dataset}/propagation/{kind}/{arch}_seed{seed}.tsv",
         dataset=datasets,
         kind=kind,
-        arch=ARCHITECTURES,
+        arch=ARCHITECTURES if archs is None else archs,
         seed=SEEDS,
     )
 
@@ -528,12 +529,7 @@ def robustness_distance_tables(dataset):
     (results/<dataset>/propagation/robustness/, rule propagate_robustness)."""
     if dataset in DATASETS:
         return propagation_tables("distance", [dataset])
-    return expand(
-        "results/{dataset}/propagation/robustness/{arch}_seed{seed}.tsv",
-        dataset=dataset,
-        arch=CLAIM_ARCHITECTURES,
-        seed=SEEDS,
-    )
+    return propagation_tables("robustness", [dataset], CLAIM_ARCHITECTURES)
 
 
 def robustness_tables(dataset):
