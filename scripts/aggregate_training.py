@@ -10,7 +10,7 @@ from separability.workflow import rule_log, write_table
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-with rule_log(snakemake.log[0]) as log:
+with rule_log(snakemake.log[0], end_process=True) as log:
     records = [read_json(path) for path in snakemake.input.run]
     analyses = [read_json(path) for path in snakemake.input.analysis]
     runs, layers = aggregate(records, analyses)

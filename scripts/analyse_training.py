@@ -15,7 +15,7 @@ from separability.workflow import rule_log, set_threads
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-with rule_log(snakemake.log[0]):
+with rule_log(snakemake.log[0], end_process=True):
     set_threads(snakemake.threads)
     inputs = snakemake.input
     data = load_prepared(inputs.data)

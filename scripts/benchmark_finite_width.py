@@ -8,7 +8,7 @@ from separability.workflow import rule_log, write_table
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-with rule_log(snakemake.log[0]) as log:
+with rule_log(snakemake.log[0], end_process=True) as log:
     table = finite_width_timing(snakemake.params.arch)
     write_table(table, snakemake.output[0])
     log.info("\n%s", table.T.to_string())

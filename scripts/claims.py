@@ -26,7 +26,7 @@ KINDS = (
     "sampled_width",
 )
 
-with rule_log(snakemake.log[0]) as log:
+with rule_log(snakemake.log[0], end_process=True) as log:
     s, dataset, inputs = snakemake.params.settings, snakemake.wildcards.dataset, snakemake.input
     expected = s["expected"]
     tables = {kind: read_result(inputs[kind], kind, expected.get(kind)) for kind in KINDS}

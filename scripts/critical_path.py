@@ -16,7 +16,7 @@ from separability.workflow import rule_log, write_table
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-with rule_log(snakemake.log[0]) as log:
+with rule_log(snakemake.log[0], end_process=True) as log:
     configs = [arg for path in snakemake.params.configfiles for arg in ("--configfile", path)]
     summary = subprocess.run(
         [sys.executable, "-m", "snakemake", "--detailed-summary", "--nolock", *configs],

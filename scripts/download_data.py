@@ -9,7 +9,7 @@ from separability.workflow import rule_log
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-with rule_log(snakemake.log[0]) as log:
+with rule_log(snakemake.log[0], end_process=True) as log:
     p = snakemake.params
     x, _ = load_vision(p.dataset, p.data_dir, download=True)
     log.info("%s: %d samples under %s", p.dataset, len(x), p.data_dir)

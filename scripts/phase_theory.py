@@ -11,7 +11,7 @@ from separability.workflow import rule_log, write_table
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-with rule_log(snakemake.log[0]) as log:
+with rule_log(snakemake.log[0], end_process=True) as log:
     p = snakemake.params
     s_w, s_b = grid_axis(**p.phase["s_w"]), grid_axis(**p.phase["s_b"])
     table = pd.concat(

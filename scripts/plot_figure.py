@@ -12,7 +12,7 @@ from separability.workflow import read_tables, rule_log
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-with rule_log(snakemake.log[0]):
+with rule_log(snakemake.log[0], end_process=True):
     use_headless_backend()
     style()
     p = snakemake.params

@@ -9,7 +9,7 @@ from separability.workflow import rule_log
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-with rule_log(snakemake.log[0]) as log:
+with rule_log(snakemake.log[0], end_process=True) as log:
     p = snakemake.params
     # download=False: with `download: true` a download job fetched the files (data.smk)
     x, y = load_dataset(snakemake.wildcards.dataset, p.data_dir, False, p.synthetic)

@@ -15,7 +15,7 @@ from separability.workflow import rule_log, set_threads, write_table
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-with rule_log(snakemake.log[0]) as log:
+with rule_log(snakemake.log[0], end_process=True) as log:
     set_threads(snakemake.threads)
     p = snakemake.params
     data = load_prepared(snakemake.input[0])

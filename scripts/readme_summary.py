@@ -14,7 +14,7 @@ from separability.workflow import readme_provenance, rule_log, stale_claims
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-with rule_log(snakemake.log[0]) as log:
+with rule_log(snakemake.log[0], end_process=True) as log:
     p = snakemake.params
     result = read_json(snakemake.input[0])
     if problem := stale_claims(snakemake.input[0], result.get("provenance"), p.provenance):

@@ -13,7 +13,7 @@ from separability.workflow import rule_log, set_threads
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-with rule_log(snakemake.log[0]):
+with rule_log(snakemake.log[0], end_process=True):
     set_threads(snakemake.threads)
     p, w = snakemake.params, snakemake.wildcards
     data = load_prepared(snakemake.input[0])

@@ -13,7 +13,7 @@ from separability.workflow import rule_log, write_table
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-with rule_log(snakemake.log[0]) as log:
+with rule_log(snakemake.log[0], end_process=True) as log:
     threadpool_limits(snakemake.threads)  # numpy's BLAS: one job, its cores
     p = snakemake.params
     data = load_prepared(snakemake.input[0])

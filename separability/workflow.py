@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -24,11 +25,14 @@ CPU_LINE = "CPU time %.3f s, of which start-up (interpreter, imports) %.3f s"
 
 
 @contextlib.contextmanager
-def rule_log(path: str | Path | None) -> Iterator[logging.Logger]:
+def rule_log(path: str | Path | None, end_process: bool = False) -> Iterator[logging.Logger]:
     """Send stdout, stderr (tqdm bars, warnings, tracebacks) and a logger to the rule's log,
     ending with the job's CPU time and its start-up share (``CPU_LINE``). A ``ResultError``
     (a corrupt, incomplete or stale result) ends the job with its one line, naming the file
-    and how to rebuild it, in the log and on the terminal, without a traceback."""
+    and how to rebuild it, in the log and on the terminal, without a traceback.
+
+    With ``end_process`` (a Snakemake script's job, whose work ends with this context), a job
+    that succeeded ends its process here, once its log is closed (``end_job``)."""
     startup = time.process_time()
     if path is None:
         yield logging.getLogger("separability")
@@ -56,6 +60,19 @@ def rule_log(path: str | Path | None) -> Iterator[logging.Logger]:
             logger.info(CPU_LINE, time.process_time(), startup)
         finally:
             logger.removeHandler(handler)
+    if end_process:
+        end_job()
+
+
+def end_job() -> None:
+    """End a finished job's process at once, exit status 0, skipping the interpreter's teardown
+    (freeing every module's objects: about 0.5-0.8 CPU seconds after importing torch, 0.3 s
+    after matplotlib, measured on the 2-core machine; README, Performance). Only for a
+    process whose outputs and log are closed: standard output and error are flushed, nothing
+    else runs (no atexit handler)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def set_threads(threads: int) -> None:

@@ -1,5 +1,10 @@
 """The propagation throughput benchmark: its table's columns are a contract
-(results/benchmarks/propagation_throughput.tsv); the start-up share of the jobs' CPU time."""
+(results/benchmarks/propagation_throughput.tsv); the start-up share of the jobs' CPU time and
+what keeps it small (no torch where no network is built, no interpreter teardown)."""
+
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -77,3 +82,57 @@ def test_scalar_timing_has_a_row_per_architecture(monkeypatch):
     assert list(table.arch) == list(architectures.names())
     assert (table.seconds > 0).all() and (table.depth == 200).all() and (table.angles == 4).all()
     assert (table.compile_s == 2.0).all()
+
+
+def run_python(code: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, capture_output=True, text=True
+    )
+
+
+def test_a_finished_job_ends_its_process_with_its_log_complete(tmp_path):
+    """rule_log(end_process=True), as every script uses it: after a job's work the process
+    exits 0 at once (nothing after the context runs), the log holds the job's output and the
+    CPU line; a job that fails still exits non-zero with its traceback in the log."""
+    done = run_python(
+        """
+        from separability.workflow import rule_log
+        with rule_log("job.log", end_process=True) as log:
+            print("work printed")
+            log.info("work logged")
+        open("after.txt", "w").write("the process went on")
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "job.log").read_text()
+    assert "work printed" in text and "work logged" in text
+    assert text.rstrip().splitlines()[-1].split(" INFO ")[1].startswith("CPU time ")
+    assert not (tmp_path / "after.txt").exists()
+    failed = run_python(
+        """
+        from separability.workflow import rule_log
+        with rule_log("job.log", end_process=True):
+            raise RuntimeError("a bug")
+        """,
+        tmp_path,
+    )
+    assert failed.returncode == 1
+    assert "RuntimeError: a bug" in (tmp_path / "job.log").read_text()
+
+
+def test_jobs_without_networks_do_not_import_torch(tmp_path):
+    """The modules of the table, claims, figure and theory jobs never load torch (about 1.2 s
+    of start-up and 0.5 s of teardown per job): only the jobs that build networks pay it."""
+    loaded = run_python(
+        """
+        import sys
+        import separability.claims.assess, separability.figures, separability.report
+        import separability.plotting.style, separability.tables, separability.theory_tables
+        import separability.training.tables
+        print("torch" in sys.modules)
+        """,
+        tmp_path,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == ["False"]

@@ -20,9 +20,10 @@ from separability.models import Ensemble, SeparabilityNet
 from separability.propagation import data_statistics, input_features, propagate
 from separability.statistics import STATISTICS, class_pair_masks, gram, layer_statistics
 from separability.training import analysis, fit
-from separability.training.analysis import PHASES, SUBSETS, analyse_run, subset_statistics
+from separability.training.analysis import analyse_run, subset_statistics
 from separability.training.config import RunConfig
 from separability.training.fit import build_model, epoch_order, train_run
+from separability.training.measures import PHASES, SUBSETS
 from separability.training.selection import (
     choose_learning_rate,
     halving_rungs,

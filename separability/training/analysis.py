@@ -27,7 +27,6 @@ import torch
 from separability import architectures
 from separability.models import SeparabilityNet
 from separability.statistics import (
-    STATISTICS,
     as_float64,
     class_pair_masks,
     effective_rank,
@@ -37,44 +36,18 @@ from separability.statistics import (
 )
 from separability.training.config import RunConfig
 from separability.training.fit import build_model, class_count
+from separability.training.measures import (
+    LAYER_COLUMNS,
+    PROBE_COLUMN,
+    SUBSETS,
+    last_layer,
+)
 
 LOG = logging.getLogger("separability")
 
-PHASES = ("init", "trained", "trained_batch")
-
-
-# The subsets the statistics are computed on, and the arrays of a prepared data set holding them.
-SUBSETS = {"train": "eval", "heldout": "heldout"}
-
-
-# Per-layer columns: the statistics of the Gram matrix, the effective rank of the features,
-# and the nearest-class-mean accuracy (held-out subset only; NaN on the training subset, whose
-# features give the class means).
-LAYER_COLUMNS = (*STATISTICS, "effective_rank", "ncm_accuracy")
-
-
-# The last-layer separability measures of runs.tsv, per subset: per-layer columns, and the
-# two channels' ratios of docs/statistics.md (angle theta_b / theta_w, norm gap g_b / g_w).
-MEASURES = {
-    "train": ("ratio", "fisher", "effective_rank"),
-    "heldout": ("ratio", "fisher", "ncm_accuracy", "effective_rank", "angle_ratio", "gap_ratio"),
-}
-CHANNEL_RATIOS = {"angle_ratio": ("theta_b", "theta_w"), "gap_ratio": ("gap_b_norm", "gap_w_norm")}
-# The linear probe (held-out subset, trained networks, BN in inference mode): its column, the
-# cross-validation folds and their seed.
-PROBE_COLUMN = "heldout_probe_accuracy_trained"
+# The linear probe's cross-validation folds and their seed.
 PROBE_FOLDS = 3
 PROBE_SEED = 0
-
-
-# Their columns, named ``ratio_trained`` (training subset), ``heldout_ratio_trained``, ...:
-# column -> (subset, phase, measure).
-LAST_LAYER = {
-    f"{'heldout_' if subset == 'heldout' else ''}{measure}_{phase}": (subset, phase, measure)
-    for subset, measures in MEASURES.items()
-    for phase in PHASES
-    for measure in measures
-}
 
 
 def layer_features(model: SeparabilityNet, x: torch.Tensor) -> Iterator[tuple[int, torch.Tensor]]:
@@ -148,24 +121,6 @@ def collapsed(statistics: Mapping[str, list[dict]]) -> bool:
     """Whether the last hidden layer's features are all zero on the training subset (q = 0:
     every ReLU dead), so that no distance, angle or ratio is defined."""
     return math.isnan(statistics["train"][-1]["log_q"])
-
-
-def measure(row: Mapping[str, float], name: str) -> float:
-    """One measure of a per-layer row: a column, or a channel's ratio (``CHANNEL_RATIOS``)."""
-    if name not in CHANNEL_RATIOS:
-        return row[name]
-    between, within = CHANNEL_RATIOS[name]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.float64(row[between]) / row[within])
-
-
-def last_layer(statistics: Mapping[str, Mapping[str, list[dict]]]) -> dict[str, float]:
-    """The separability measures of the last hidden layer per subset and phase, named as the
-    columns of runs.tsv (``LAST_LAYER``)."""
-    return {
-        column: measure(statistics[phase][subset][-1], name)
-        for column, (subset, phase, name) in LAST_LAYER.items()
-    }
 
 
 def probe_accuracy(features, labels: np.ndarray) -> float:

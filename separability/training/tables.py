@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from separability import architectures
-from separability.training.analysis import (
+from separability.training.measures import (
     LAST_LAYER,
     LAYER_COLUMNS,
     PHASES,
