@@ -523,3 +523,23 @@ def test_smoke_dag_claims_validate_against_the_schema(smoke_run):
     for key in ("C1", "C5"):
         assert document[key]["secondary"]
         assert {entry["verdict"] for entry in document[key]["secondary"]} <= set(verdicts.VERDICTS)
+
+
+def test_cluster_bootstrap_draws_and_correlations_are_those_of_one_sample_at_a_time():
+    """The cluster bootstrap of C1 draws what the two-stage rng.choice draws did (the published
+    intervals stay), and ranking samples of equal length together gives each sample's own
+    Spearman correlation, for samples of unequal lengths too (clusters of different sizes)."""
+    clusters = np.repeat(["a", "b", "c", "d"], [3, 3, 2, 4])
+    rng, reference = np.random.default_rng(7), np.random.default_rng(7)
+    samples = verdicts.cluster_resamples(clusters, 50, rng)
+    members = [np.flatnonzero(clusters == label) for label in np.unique(clusters)]
+    for sample in samples:
+        drawn = reference.integers(0, len(members), size=len(members))
+        expected = np.concatenate(
+            [reference.choice(members[c], size=members[c].size) for c in drawn]
+        )
+        np.testing.assert_array_equal(sample, expected)
+    assert len({len(sample) for sample in samples}) > 1
+    x, y = np.random.default_rng(1).normal(size=(2, len(clusters)))
+    one_at_a_time = [float(verdicts.spearman_rows(x[s], y[s])) for s in samples]
+    np.testing.assert_array_equal(verdicts.spearman_samples(x, y, samples), one_at_a_time)

@@ -202,10 +202,27 @@ def cluster_resamples(clusters, resamples: int, rng: np.random.Generator) -> lis
     samples = []
     for _ in range(resamples):
         drawn = rng.integers(0, len(members), size=len(members))
+        # members[c][rng.integers(0, size, size)] draws what rng.choice(members[c], size) draws,
+        # from the same stream, at half its call overhead
         samples.append(
-            np.concatenate([rng.choice(members[c], size=len(members[c])) for c in drawn])
+            np.concatenate(
+                [members[c][rng.integers(0, members[c].size, members[c].size)] for c in drawn]
+            )
         )
     return samples
+
+
+def spearman_samples(x: np.ndarray, y: np.ndarray, samples: list[np.ndarray]) -> np.ndarray:
+    """``spearman_rows`` of (x, y) on each index array of ``samples``, in their order; samples
+    of equal length are ranked together as the rows of one array (the same ranks and sums as
+    one at a time, a hundred times faster for thousands of bootstrap samples)."""
+    lengths = np.array([len(sample) for sample in samples])
+    rho = np.empty(len(samples))
+    for length in np.unique(lengths):
+        rows = np.flatnonzero(lengths == length)
+        index = np.stack([samples[row] for row in rows])
+        rho[rows] = spearman_rows(x[index], y[index])
+    return rho
 
 
 def rank_correlation(x, y, resamples: int, seed: int, clusters=None) -> dict:
@@ -229,8 +246,7 @@ def rank_correlation(x, y, resamples: int, seed: int, clusters=None) -> dict:
             index = rng.integers(0, len(x), size=(resamples, len(x)))
             boot = spearman_rows(x[index], y[index])
         else:
-            samples = cluster_resamples(labels, resamples, rng)
-            boot = np.array([spearman_rows(x[index], y[index]) for index in samples])
+            boot = spearman_samples(x, y, cluster_resamples(labels, resamples, rng))
         tail = 50 * (1 - LEVEL)
         low, high = (float(v) for v in np.nanpercentile(boot, [tail, 100 - tail]))
     return {
