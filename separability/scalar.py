@@ -261,16 +261,3 @@ def startup_seconds() -> dict[str, float]:
         ]
     (_, compiled), (imported, loaded) = ((float(a), float(b)) for a, b in runs)
     return {"import_s": imported, "compile_s": compiled, "cached_load_s": loaded}
-
-
-def recursion_timing(depth: int = 100_000, angles: int = 64, s_b=0.0) -> dict[str, float]:
-    """Cost of the scalar recursion: seconds for ``angles`` angles x ``depth`` blocks of every
-    scalar form (keyed "skip,normalised,relu" as 0/1 flags, e.g. "1,1,1" is resnet_bn), the
-    compile excluded, and the start-up costs of ``startup_seconds``."""
-    timing = {
-        f"{form.skip:d},{form.normalised:d},{form.relu:d}": recursion_seconds(
-            form, depth, angles, s_b
-        )
-        for form in FORMS
-    }
-    return timing | startup_seconds()
